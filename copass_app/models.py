@@ -1,0 +1,320 @@
+"""Database tables (SQLModel). Plain SQLModel, not rx.Model, so services stay free of reflex."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from copass_app.dbtypes import Money, Quantity
+
+
+class Role(StrEnum):
+    PROVIDER = "provider"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class GuideType(StrEnum):
+    CONSULTA = "CONSULTA"
+    SP_SADT = "SP_SADT"
+    RESUMO_INTERNACAO = "RESUMO_INTERNACAO"
+    HONORARIOS = "HONORARIOS"
+    ODONTO = "ODONTO"
+
+
+class GuideStatus(StrEnum):
+    """TISS dm_statusSolicitacao."""
+
+    AUTORIZADO = "1"
+    EM_ANALISE = "2"
+    NEGADO = "3"
+    AGUARDANDO_JUSTIFICATIVA = "4"
+    AGUARDANDO_DOCUMENTACAO = "5"
+    CANCELADA = "6"
+    AUTORIZADO_PARCIALMENTE = "7"
+
+
+class BatchStatus(StrEnum):
+    """TISS dm_statusProtocolo."""
+
+    RECEBIDO = "1"
+    EM_ANALISE = "2"
+    LIBERADO_PAGAMENTO = "3"
+    ENCERRADO_SEM_PAGAMENTO = "4"
+    ANALISADO_AGUARDANDO_LIBERACAO = "5"
+    PAGO = "6"
+    CANCELADO = "9"
+
+
+class BatchOrigin(StrEnum):
+    WEB = "WEB"
+    XML = "XML"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Operator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    registro_ans: str = Field(max_length=6, unique=True)
+    name: str
+    cnpj: str = Field(max_length=14)
+
+
+class Provider(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    code: str = Field(max_length=14, description="codigoPrestadorNaOperadora")
+    name: str
+    document: str = Field(max_length=14, description="CNPJ or CPF, digits only")
+    cnes: str = Field(default="", max_length=7)
+    kind: str = Field(default="", description="clínica, laboratório, hospital…")
+    bank: str = ""
+    agency: str = ""
+    account: str = ""
+    tax_profile: str = Field(default="", description="regime tributário, for the deductions")
+
+    __table_args__ = (UniqueConstraint("operator_id", "code", name="uq_provider_code"),)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    name: str
+    password_hash: str
+    role: Role = Field(sa_type=Text)
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    active: bool = True
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Beneficiary(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    card_number: str = Field(max_length=20, unique=True)
+    name: str
+    name_search: str = Field(index=True, description="name lower-cased without accents, for search")
+    birth_date: date
+
+
+class Guide(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id")
+    beneficiary_id: int = Field(foreign_key="beneficiary.id", index=True)
+    guide_type: GuideType = Field(sa_type=Text)
+    provider_guide_number: str = Field(max_length=20)
+    operator_guide_number: str = Field(default="", max_length=20)
+    authorization_password: str = Field(default="", max_length=20)
+    status: GuideStatus = Field(sa_type=Text)
+    requested_on: date
+    authorized_on: date | None = None
+    performed_on: date | None = None
+    valid_until: date | None = None
+    total_value: Decimal = Field(default=Decimal("0"), sa_type=Money)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "provider_guide_number", name="uq_guide_provider_number"),
+        Index("ix_guide_provider_requested", "provider_id", "requested_on"),
+        Index("ix_guide_provider_status_requested", "provider_id", "status", "requested_on"),
+        Index("ix_guide_provider_performed", "provider_id", "performed_on"),
+    )
+
+
+class GuideStatusHistory(SQLModel, table=True):
+    __tablename__ = "guide_status_history"
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: int = Field(foreign_key="guide.id", index=True)
+    status: GuideStatus = Field(sa_type=Text)
+    changed_at: datetime
+    note: str = ""
+
+
+class GuideItem(SQLModel, table=True):
+    __tablename__ = "guide_item"
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: int = Field(foreign_key="guide.id", index=True)
+    table_code: str = Field(max_length=2, description="TUSS table: 22, 18, 19, 20 or 00")
+    code: str = Field(max_length=10)
+    description: str
+    authorized_qty: Decimal = Field(sa_type=Quantity)
+    performed_qty: Decimal = Field(sa_type=Quantity)
+    unit_value: Decimal = Field(sa_type=Money)
+
+
+class CatalogItem(SQLModel, table=True):
+    __tablename__ = "catalog_item"
+    id: int | None = Field(default=None, primary_key=True)
+    table_code: str = Field(max_length=2)
+    code: str = Field(max_length=10)
+    name: str
+    name_search: str = Field(description="lower-cased without accents, for search")
+    unit: str = Field(default="UN", max_length=10)
+    price: Decimal = Field(sa_type=Money, description="contracted price")
+
+    __table_args__ = (
+        UniqueConstraint("table_code", "code", name="uq_catalog_code"),
+        Index("ix_catalog_table_name", "table_code", "name_search"),
+    )
+
+
+class Batch(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id")
+    lot_number: str = Field(max_length=12, description="numeroLote")
+    protocol_number: str = Field(max_length=20, unique=True)
+    origin: BatchOrigin = Field(sa_type=Text)
+    guide_type: GuideType = Field(sa_type=Text)
+    competence: str = Field(max_length=7, description="YYYY-MM")
+    status: BatchStatus = Field(sa_type=Text)
+    guide_count: int = 0
+    total_value: Decimal = Field(default=Decimal("0"), sa_type=Money)
+    glosa_value: Decimal = Field(default=Decimal("0"), sa_type=Money)
+    received_at: datetime = Field(default_factory=utcnow)
+    created_by: int = Field(foreign_key="user.id")
+    processed_at: datetime | None = None
+    paid_at: datetime | None = None
+    reversed_at: datetime | None = None
+    reversed_by: int | None = Field(default=None, foreign_key="user.id")
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "lot_number", name="uq_batch_lot_number"),
+        Index("ix_batch_provider_received", "provider_id", "received_at"),
+    )
+
+
+class BatchGuide(SQLModel, table=True):
+    __tablename__ = "batch_guide"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    guide_id: int = Field(foreign_key="guide.id", index=True)
+    performed_on: date
+    total_value: Decimal = Field(sa_type=Money)
+
+
+class BatchItem(SQLModel, table=True):
+    __tablename__ = "batch_item"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_guide_id: int = Field(foreign_key="batch_guide.id", index=True)
+    guide_item_id: int | None = Field(default=None, foreign_key="guide_item.id", index=True)
+    table_code: str = Field(max_length=2)
+    code: str = Field(max_length=10)
+    description: str
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit_value: Decimal = Field(sa_type=Money)
+    total_value: Decimal = Field(sa_type=Money)
+
+
+class BilledItem(SQLModel, table=True):
+    """One row per guide item in a live batch: the unique key makes double billing impossible.
+
+    Estorno deletes the rows of its batch, so the items become billable again while the
+    batch items stay as history.
+    """
+
+    __tablename__ = "billed_item"
+    guide_item_id: int = Field(foreign_key="guide_item.id", primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+
+
+class Protocol(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", unique=True)
+    number: str = Field(max_length=20, unique=True)
+    issued_at: datetime = Field(default_factory=utcnow)
+    receipt_xml: bytes | None = None
+
+
+class Glosa(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    batch_item_id: int = Field(foreign_key="batch_item.id", index=True)
+    reason_code: str = Field(max_length=4, description="TISS tabela 38")
+    value: Decimal = Field(sa_type=Money)
+    note: str = ""
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Appeal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    glosa_id: int = Field(foreign_key="glosa.id", index=True)
+    justification: str
+    status: str = Field(default="PENDENTE", max_length=12)
+    accepted_value: Decimal | None = Field(default=None, sa_type=Money)
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    decision_note: str = ""
+
+
+class Payment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
+    paid_on: date
+    gross_value: Decimal = Field(sa_type=Money)
+    glosa_value: Decimal = Field(sa_type=Money)
+    deductions: Decimal = Field(sa_type=Money)
+    net_value: Decimal = Field(sa_type=Money)
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UploadRecord(SQLModel, table=True):
+    __tablename__ = "upload_record"
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    via: str = Field(default="WEB", max_length=8, description="WEB or API")
+    file_name: str
+    size_bytes: int
+    md5: str = Field(max_length=32)
+    lot_number: str = ""
+    received_at: datetime = Field(default_factory=utcnow)
+    accepted: bool = False
+    error_count: int = 0
+    errors_json: str = "[]"
+    stored_path: str = Field(default="", description="private storage, never the public upload dir")
+    batch_id: int | None = Field(default=None, foreign_key="batch.id")
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    name: str
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    provider_id: int | None = Field(default=None, foreign_key="provider.id")
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: str = ""
+    detail: str = ""

@@ -1,0 +1,318 @@
+"""Deterministic, idempotent demo data: an operator, three providers, beneficiaries, guides, catalogs.
+
+Everything comes from a seeded random generator and an anchor date, so two runs on the same day
+produce the same rows; a second run on a loaded database changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+from stdnum.br import cnpj as cnpj_check
+
+from copass_app.dbtypes import to_money
+from copass_app.models import (
+    Beneficiary,
+    CatalogItem,
+    Guide,
+    GuideItem,
+    GuideStatus,
+    GuideStatusHistory,
+    GuideType,
+    Operator,
+    Provider,
+    Role,
+)
+from copass_app.services.tuss_source import TussTerm, current_terms, terms_with_prefix
+from copass_app.services.users import add_user
+from copass_app.text import fold
+
+DEMO_REGISTRO_ANS = "345678"
+DEMO_PASSWORD = "demo1234"
+SEED = 20260401
+
+FIRST_NAMES = (
+    "Ana", "João", "Maria", "José", "Antônio", "Francisco", "Luís", "Sebastião", "Conceição",
+    "Letícia", "Mônica", "Otávio", "Cecília", "Fábio", "Márcia", "Flávia", "Vinícius", "Júlia",
+    "Lúcia", "Cláudio", "Valéria", "Patrícia", "Rogério", "Sérgio", "Inês", "Heloísa", "Raí",
+    "Bárbara", "Caio", "Gabriela", "Joaquim", "Benedita", "Rafaela", "André", "Débora", "Célia",
+    "Leônidas", "Iracema", "Tânia", "Jurema", "Marcos", "Thiago", "Beatriz", "Simão", "Aurélio",
+)
+SURNAMES = (
+    "Silva", "Santos", "Oliveira", "Souza", "Conceição", "Araújo", "Gonçalves", "Ribeiro",
+    "Rodrigues", "Ferreira", "Pereira", "Lima", "Gomes", "Costa", "Assunção", "Magalhães",
+    "Nóbrega", "Simões", "Guimarães", "Figueirêdo", "Brandão", "Falcão", "Cavalcânti", "Estêvão",
+    "Aragão", "Damásio", "Queirós", "Teixeira", "Barbosa", "Mendonça", "Lopes", "Sá", "Leão",
+    "Romão", "Caldas", "Amaral", "Peixoto", "Monteiro", "Vasconcelos", "Brito",
+)
+
+
+@dataclass(frozen=True)
+class DemoProvider:
+    login: str
+    user_name: str
+    code: str
+    name: str
+    cnpj_base: str
+    cnes: str
+    kind: str
+    guide_types: tuple[GuideType, ...]
+
+
+DEMO_PROVIDERS = (
+    DemoProvider("clinica", "Renata Albuquerque", "100001", "Clínica São Lucas de Especialidades Ltda",
+                 "112223330001", "2077485", "Clínica",
+                 (GuideType.CONSULTA, GuideType.SP_SADT, GuideType.HONORARIOS, GuideType.ODONTO)),
+    DemoProvider("laboratorio", "Paulo Queiroz", "100002", "Laboratório Análises Vitória S.A.",
+                 "445556660001", "3014959", "Laboratório", (GuideType.SP_SADT, GuideType.CONSULTA)),
+    DemoProvider("hospital", "Irmã Dulce Tavares", "100003", "Hospital Nossa Senhora da Conceição",
+                 "778889990001", "2126494", "Hospital",
+                 (GuideType.RESUMO_INTERNACAO, GuideType.HONORARIOS, GuideType.SP_SADT, GuideType.CONSULTA)),
+)
+
+# Status mix of the demo: most guides authorized, every TISS status present.
+STATUS_WEIGHTS = (
+    (GuideStatus.AUTORIZADO, 60), (GuideStatus.AUTORIZADO_PARCIALMENTE, 6), (GuideStatus.EM_ANALISE, 10),
+    (GuideStatus.AGUARDANDO_JUSTIFICATIVA, 4), (GuideStatus.AGUARDANDO_DOCUMENTACAO, 4),
+    (GuideStatus.NEGADO, 10), (GuideStatus.CANCELADA, 6),
+)
+
+
+def full_cnpj(base12: str) -> str:
+    return base12 + cnpj_check.calc_check_digits(base12)
+
+
+class Procedures:
+    """Real TUSS procedure codes for each kind of guide, loaded once."""
+
+    def __init__(self) -> None:
+        self.consulta = terms_with_prefix("22", ("10101",))[:1]
+        self.lab = terms_with_prefix("22", ("40301", "40302", "40304", "40311"))[:120]
+        self.imaging = terms_with_prefix("22", ("40801", "40805", "40808", "40901"))[:60]
+        self.clinical = terms_with_prefix("22", ("20101", "20103", "20104"))[:40]
+        self.surgery = terms_with_prefix("22", ("30101", "30602", "30715", "31003", "31005"))[:80]
+        self.odonto = terms_with_prefix("22", ("81", "82", "83", "84", "85"))[:60]
+
+
+@dataclass
+class Catalogs:
+    fees: list[CatalogItem]
+    materials: list[CatalogItem]
+    medications: list[CatalogItem]
+
+
+def _catalog_rows(terms: list[TussTerm], count: int, low: int, high: int, rng: random.Random) -> list[CatalogItem]:
+    picked = sorted(rng.sample(terms, count), key=lambda t: t.code)
+    return [
+        CatalogItem(
+            table_code=t.table_code,
+            code=t.code,
+            name=t.name,
+            name_search=fold(t.name),
+            unit="UN",
+            price=to_money(Decimal(rng.randint(low * 100, high * 100)) / 100),
+        )
+        for t in picked
+    ]
+
+
+def build_catalogs(rng: random.Random) -> Catalogs:
+    fee_terms = [t for t in current_terms("18") if t.name.upper().startswith(("TAXA", "DIÁRIA", "DIARIA"))]
+    return Catalogs(
+        fees=_catalog_rows(fee_terms, 80, 25, 950, rng),
+        materials=_catalog_rows(current_terms("19", max_name_length=60), 240, 15, 4800, rng),
+        medications=_catalog_rows(current_terms("20", max_name_length=60), 240, 3, 680, rng),
+    )
+
+
+def _random_name(rng: random.Random) -> str:
+    first = rng.choice(FIRST_NAMES)
+    middle = rng.choice(SURNAMES)
+    last = rng.choice(SURNAMES)
+    return f"{first} {middle} {last}" if middle != last else f"{first} {last}"
+
+
+def build_beneficiaries(operator_id: int, count: int, rng: random.Random, anchor: date) -> list[dict]:
+    rows = []
+    for index in range(count):
+        name = _random_name(rng)
+        rows.append(
+            dict(
+                operator_id=operator_id,
+                card_number=f"0{DEMO_REGISTRO_ANS}{index + 1:09d}",
+                name=name,
+                name_search=fold(name),
+                birth_date=anchor - timedelta(days=rng.randint(365, 365 * 90)),
+            )
+        )
+    return rows
+
+
+def _guide_items(kind: GuideType, procedures: Procedures, catalogs: Catalogs, rng: random.Random) -> list[tuple]:
+    """(table, code, name, quantity, unit value) of a guide, by its type."""
+    def proc(terms: list[TussTerm], low: int, high: int, qty: int = 1) -> tuple:
+        term = rng.choice(terms)
+        return ("22", term.code, term.name, Decimal(qty), to_money(Decimal(rng.randint(low, high))))
+
+    def from_catalog(items: list[CatalogItem], max_qty: int) -> tuple:
+        item = rng.choice(items)
+        return (item.table_code, item.code, item.name, Decimal(rng.randint(1, max_qty)), item.price)
+
+    if kind == GuideType.CONSULTA:
+        return [proc(procedures.consulta, 90, 260)]
+    if kind == GuideType.SP_SADT:
+        pool = procedures.lab if rng.random() < 0.6 else procedures.imaging + procedures.clinical
+        return [proc(pool, 8, 420) for _ in range(rng.randint(1, 5))]
+    if kind == GuideType.HONORARIOS:
+        return [proc(procedures.surgery, 300, 3200) for _ in range(rng.randint(1, 2))]
+    if kind == GuideType.ODONTO:
+        return [proc(procedures.odonto, 60, 900) for _ in range(rng.randint(1, 3))]
+    items = [proc(procedures.surgery, 500, 4000)]
+    items.append(from_catalog(catalogs.fees, 1))
+    items += [from_catalog(catalogs.materials, 3) for _ in range(rng.randint(0, 2))]
+    items += [from_catalog(catalogs.medications, 10) for _ in range(rng.randint(1, 3))]
+    return items
+
+
+def _pick_status(rng: random.Random) -> GuideStatus:
+    statuses, weights = zip(*STATUS_WEIGHTS)
+    return rng.choices(statuses, weights)[0]
+
+
+@dataclass
+class GuideBuild:
+    guide: dict
+    items: list[dict]
+    history: list[dict]
+
+
+def build_guide(
+    provider_id: int,
+    number: int,
+    code: str,
+    kind: GuideType,
+    beneficiary_id: int,
+    anchor: date,
+    days_back: int,
+    rng: random.Random,
+    procedures: Procedures,
+    catalogs: Catalogs,
+) -> GuideBuild:
+    status = _pick_status(rng)
+    requested = anchor - timedelta(days=rng.randint(0, days_back))
+    authorized = performed = valid_until = None
+    if status in (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE):
+        authorized = min(anchor, requested + timedelta(days=rng.randint(0, 2)))
+        valid_until = authorized + timedelta(days=60)
+        # Most authorized guides were performed; some still wait for the attendance.
+        if rng.random() < 0.85:
+            performed = min(anchor, authorized + timedelta(days=rng.randint(0, 12)))
+    items = []
+    total = Decimal("0.00")
+    for table, tuss_code, name, qty, unit in _guide_items(kind, procedures, catalogs, rng):
+        authorized_qty = qty
+        if status == GuideStatus.AUTORIZADO_PARCIALMENTE and qty > 1:
+            authorized_qty = qty - 1
+        performed_qty = authorized_qty if performed else Decimal(0)
+        items.append(dict(table_code=table, code=tuss_code, description=name,
+                          authorized_qty=authorized_qty, performed_qty=performed_qty, unit_value=unit))
+        total += to_money(authorized_qty * unit)
+    history = [dict(status=GuideStatus.EM_ANALISE, changed_at=datetime.combine(requested, time(11, rng.randint(0, 59), tzinfo=UTC)),
+                    note="Solicitação recebida")]
+    if status != GuideStatus.EM_ANALISE:
+        decided = authorized or min(anchor, requested + timedelta(days=rng.randint(0, 3)))
+        history.append(dict(status=status, changed_at=datetime.combine(decided, time(17, rng.randint(0, 59), tzinfo=UTC)), note=""))
+    guide = dict(
+        provider_id=provider_id,
+        beneficiary_id=beneficiary_id,
+        guide_type=kind,
+        provider_guide_number=f"{code}{number:08d}",
+        operator_guide_number=f"{DEMO_REGISTRO_ANS}{code[-3:]}{number:07d}",
+        authorization_password=f"{rng.randint(10**7, 10**8 - 1)}" if authorized else "",
+        status=status,
+        requested_on=requested,
+        authorized_on=authorized,
+        performed_on=performed,
+        valid_until=valid_until,
+        total_value=total,
+    )
+    return GuideBuild(guide=guide, items=items, history=history)
+
+
+def insert_guides(db: Session, builds: list[GuideBuild]) -> None:
+    """Bulk insert: ids of guides come back in order so items and history can point at them."""
+    guide_ids = db.execute(insert(Guide).returning(Guide.id, sort_by_parameter_order=True),
+                           [b.guide for b in builds]).scalars().all()
+    items, history = [], []
+    for guide_id, build in zip(guide_ids, builds):
+        items += [dict(item, guide_id=guide_id) for item in build.items]
+        history += [dict(entry, guide_id=guide_id) for entry in build.history]
+    if items:
+        db.execute(insert(GuideItem), items)
+    if history:
+        db.execute(insert(GuideStatusHistory), history)
+
+
+def generate_guides(
+    db: Session,
+    provider: Provider,
+    guide_types: tuple[GuideType, ...],
+    count: int,
+    beneficiary_ids: list[int],
+    anchor: date,
+    rng: random.Random,
+    catalogs: Catalogs,
+    *,
+    first_number: int = 1,
+    days_back: int = 180,
+    chunk: int = 2000,
+) -> None:
+    procedures = Procedures()
+    builds: list[GuideBuild] = []
+    for offset in range(count):
+        kind = guide_types[offset % len(guide_types)] if offset < len(guide_types) * 10 else rng.choice(guide_types)
+        builds.append(build_guide(provider.id, first_number + offset, provider.code, kind,
+                                  rng.choice(beneficiary_ids), anchor, days_back, rng, procedures, catalogs))
+        if len(builds) >= chunk:
+            insert_guides(db, builds)
+            builds = []
+    if builds:
+        insert_guides(db, builds)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: bool
+    message: str
+
+
+def seed_demo(db: Session, *, anchor: date | None = None, guides_per_provider: int = 1100,
+              beneficiary_count: int = 320) -> SeedResult:
+    if db.exec(select(Operator).where(Operator.registro_ans == DEMO_REGISTRO_ANS)).first():
+        return SeedResult(False, "Dados de demonstração já carregados; nada foi alterado.")
+    anchor = anchor or date.today()
+    rng = random.Random(SEED)
+    operator = Operator(registro_ans=DEMO_REGISTRO_ANS, name="Copass Saúde", cnpj=full_cnpj("123456780001"))
+    db.add(operator)
+    db.flush()
+    catalogs = build_catalogs(rng)
+    db.add_all(catalogs.fees + catalogs.materials + catalogs.medications)
+    db.execute(insert(Beneficiary), build_beneficiaries(operator.id, beneficiary_count, rng, anchor))
+    beneficiary_ids = list(db.exec(select(Beneficiary.id).order_by(Beneficiary.id)))
+    for spec in DEMO_PROVIDERS:
+        provider = Provider(
+            operator_id=operator.id, code=spec.code, name=spec.name, document=full_cnpj(spec.cnpj_base),
+            cnes=spec.cnes, kind=spec.kind, bank="001 - Banco do Brasil", agency="1234-5",
+            account=f"{spec.code[-4:]}9-7", tax_profile="Lucro presumido",
+        )
+        db.add(provider)
+        db.flush()
+        add_user(db, spec.login, spec.user_name, DEMO_PASSWORD, Role.PROVIDER, provider_code=spec.code)
+        generate_guides(db, provider, spec.guide_types, guides_per_provider, beneficiary_ids, anchor, rng, catalogs)
+    add_user(db, "operadora", "Equipe Copass Saúde", DEMO_PASSWORD, Role.STAFF)
+    return SeedResult(True, "Dados de demonstração carregados.")

@@ -1,0 +1,221 @@
+"""The provider's guides ("Procedimentos solicitados"): list with filters, counts and detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from copass_app.models import (
+    Beneficiary,
+    Guide,
+    GuideItem,
+    GuideStatus,
+    GuideStatusHistory,
+    GuideType,
+)
+from copass_app.services.access import Actor, require_provider
+from copass_app.services.errors import DomainError, NotFound
+from copass_app.text import escape_like, fold
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+# The five situations providers know, each TISS dm_statusSolicitacao in exactly one.
+STATUS_GROUPS: dict[str, tuple[GuideStatus, ...]] = {
+    "autorizada": (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE),
+    "nao_autorizada": (GuideStatus.AGUARDANDO_JUSTIFICATIVA, GuideStatus.AGUARDANDO_DOCUMENTACAO),
+    "pendente": (GuideStatus.EM_ANALISE,),
+    "negada": (GuideStatus.NEGADO,),
+    "cancelada": (GuideStatus.CANCELADA,),
+}
+STATUS_GROUP_LABELS = {
+    "autorizada": "Autorizada",
+    "nao_autorizada": "Não autorizada",
+    "pendente": "Pendente",
+    "negada": "Negada",
+    "cancelada": "Cancelada",
+}
+GROUP_OF_STATUS = {status: group for group, members in STATUS_GROUPS.items() for status in members}
+
+TISS_STATUS_LABELS = {
+    GuideStatus.AUTORIZADO: "Autorizado",
+    GuideStatus.EM_ANALISE: "Em análise",
+    GuideStatus.NEGADO: "Negado",
+    GuideStatus.AGUARDANDO_JUSTIFICATIVA: "Aguardando justificativa técnica do solicitante",
+    GuideStatus.AGUARDANDO_DOCUMENTACAO: "Aguardando documentação do prestador",
+    GuideStatus.CANCELADA: "Solicitação cancelada",
+    GuideStatus.AUTORIZADO_PARCIALMENTE: "Autorizado parcialmente",
+}
+
+GUIDE_TYPE_LABELS = {
+    GuideType.CONSULTA: "Consulta",
+    GuideType.SP_SADT: "SP/SADT",
+    GuideType.RESUMO_INTERNACAO: "Resumo de internação",
+    GuideType.HONORARIOS: "Honorários",
+    GuideType.ODONTO: "Odontologia",
+}
+
+SORTABLE = {
+    "requested_on": Guide.requested_on,
+    "performed_on": Guide.performed_on,
+    "guide_number": Guide.provider_guide_number,
+    "beneficiary": Beneficiary.name_search,
+    "total": Guide.total_value,
+    "status": Guide.status,
+}
+
+
+@dataclass(frozen=True)
+class GuideFilters:
+    status_group: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    beneficiary: str = ""
+    guide_number: str = ""
+
+
+@dataclass(frozen=True)
+class GuideRow:
+    id: int
+    guide_type: GuideType
+    provider_guide_number: str
+    operator_guide_number: str
+    beneficiary_name: str
+    card_number: str
+    requested_on: date
+    performed_on: date | None
+    status: GuideStatus
+    total_value: Decimal
+
+    @property
+    def status_group(self) -> str:
+        return GROUP_OF_STATUS[self.status]
+
+
+@dataclass(frozen=True)
+class GuidePage:
+    rows: list[GuideRow]
+    total: int
+    page: int
+    page_size: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bool = True):  # noqa: ANN001
+    query = query.where(Guide.provider_id == provider_id)
+    if with_status and filters.status_group:
+        query = query.where(Guide.status.in_(STATUS_GROUPS[filters.status_group]))
+    if filters.date_from:
+        query = query.where(Guide.requested_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Guide.requested_on <= filters.date_to)
+    if filters.guide_number.strip():
+        number = filters.guide_number.strip()
+        query = query.where(
+            or_(Guide.provider_guide_number == number, Guide.operator_guide_number == number)
+        )
+    if filters.beneficiary.strip():
+        term = filters.beneficiary.strip()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        if digits and len(digits) == len(term.replace(" ", "")):
+            query = query.where(Beneficiary.card_number.like(f"{escape_like(digits)}%", escape="\\"))
+        else:
+            query = query.where(
+                Beneficiary.name_search.like(f"%{escape_like(fold(term))}%", escape="\\")
+            )
+    return query
+
+
+def _validate(filters: GuideFilters) -> None:
+    if filters.status_group and filters.status_group not in STATUS_GROUPS:
+        raise DomainError("Situação de guia desconhecida.")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise DomainError("A data inicial do período é posterior à data final.")
+
+
+def list_guides(
+    db: Session,
+    actor: Actor,
+    filters: GuideFilters = GuideFilters(),
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    sort: str = "requested_on",
+    descending: bool = True,
+) -> GuidePage:
+    provider_id = require_provider(actor)
+    _validate(filters)
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    needs_beneficiary = bool(filters.beneficiary.strip())
+
+    counts_query = select(Guide.status, func.count()).select_from(Guide)
+    if needs_beneficiary:
+        counts_query = counts_query.join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+    counts_query = _filtered(counts_query, provider_id, filters, with_status=False).group_by(Guide.status)
+    counts = {group: 0 for group in STATUS_GROUPS}
+    for status, count in db.exec(counts_query):
+        counts[GROUP_OF_STATUS[GuideStatus(status)]] += count
+    total = sum(
+        counts[group] for group in STATUS_GROUPS if not filters.status_group or group == filters.status_group
+    )
+
+    order_column = SORTABLE.get(sort, Guide.requested_on)
+    ordering = (order_column.desc(), Guide.id.desc()) if descending else (order_column.asc(), Guide.id.asc())
+    rows_query = (
+        select(Guide, Beneficiary.name, Beneficiary.card_number)
+        .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+    )
+    rows_query = _filtered(rows_query, provider_id, filters).order_by(*ordering)
+    page_count = max(1, -(-total // page_size))
+    page = max(1, min(page, page_count))
+    rows_query = rows_query.offset((page - 1) * page_size).limit(page_size)
+    rows = [
+        GuideRow(
+            id=guide.id,
+            guide_type=guide.guide_type,
+            provider_guide_number=guide.provider_guide_number,
+            operator_guide_number=guide.operator_guide_number,
+            beneficiary_name=name,
+            card_number=card,
+            requested_on=guide.requested_on,
+            performed_on=guide.performed_on,
+            status=guide.status,
+            total_value=guide.total_value,
+        )
+        for guide, name, card in db.exec(rows_query)
+    ]
+    return GuidePage(rows=rows, total=total, page=page, page_size=page_size, counts=counts)
+
+
+@dataclass(frozen=True)
+class GuideDetail:
+    guide: Guide
+    beneficiary: Beneficiary
+    items: list[GuideItem]
+    history: list[GuideStatusHistory]
+
+
+def get_guide(db: Session, actor: Actor, guide_id: int) -> GuideDetail:
+    """One guide of the actor's provider; another provider's guide is reported as not found."""
+    provider_id = require_provider(actor)
+    guide = db.get(Guide, guide_id)
+    if guide is None or guide.provider_id != provider_id:
+        raise NotFound("Guia não encontrada.")
+    beneficiary = db.get(Beneficiary, guide.beneficiary_id)
+    items = list(db.exec(select(GuideItem).where(GuideItem.guide_id == guide.id).order_by(GuideItem.id)))
+    history = list(
+        db.exec(
+            select(GuideStatusHistory)
+            .where(GuideStatusHistory.guide_id == guide.id)
+            .order_by(GuideStatusHistory.changed_at, GuideStatusHistory.id)
+        )
+    )
+    return GuideDetail(guide=guide, beneficiary=beneficiary, items=items, history=history)

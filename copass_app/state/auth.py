@@ -1,0 +1,60 @@
+"""Session state shared by every page: who is logged in. Imports nothing else of the app's states."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from copass_app.db import session_scope
+from copass_app.services import auth as auth_service
+from copass_app.services.access import Actor
+
+LOGIN_ROUTE = "/login"
+HOME_ROUTE = "/guias"
+STAFF_HOME_ROUTE = "/operadora"
+
+
+class AuthState(rx.State):
+    # Only a random token lives in the browser; the server decides what it is worth.
+    session_token: str = rx.LocalStorage("", name="copass_session", sync=True)
+    user_name: str = ""
+    user_login: str = ""
+    provider_name: str = ""
+    is_staff: bool = False
+
+    def current_actor(self) -> Actor | None:
+        """Checked against the session table on every call, so a logout elsewhere takes effect at once."""
+        with session_scope() as db:
+            actor = auth_service.actor_for_token(db, self.session_token)
+        if actor is None:
+            self.user_name = self.user_login = self.provider_name = ""
+            self.is_staff = False
+            return None
+        self.user_name, self.user_login = actor.name, actor.login
+        self.provider_name, self.is_staff = actor.provider_name, actor.is_staff
+        return actor
+
+    def login_redirect(self) -> rx.event.EventSpec:
+        return rx.redirect(f"{LOGIN_ROUTE}?next={self.router.url.path}", replace=True)
+
+    @rx.event
+    def logout(self):
+        if self.session_token:
+            with session_scope() as db:
+                auth_service.logout(db, self.session_token)
+        self.session_token = ""
+        self.user_name = self.user_login = self.provider_name = ""
+        self.is_staff = False
+        return rx.redirect(LOGIN_ROUTE, replace=True)
+
+
+async def actor_or_redirect(state: rx.State, *, staff: bool = False):
+    """(actor, None) for a valid session with the right role, else (None, the redirect to return)."""
+    auth = await state.get_state(AuthState)
+    actor = auth.current_actor()
+    if actor is None:
+        return None, auth.login_redirect()
+    if staff and not actor.is_staff:
+        return None, rx.redirect(HOME_ROUTE, replace=True)
+    if not staff and actor.is_staff:
+        return None, rx.redirect(STAFF_HOME_ROUTE, replace=True)
+    return actor, None

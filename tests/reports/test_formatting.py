@@ -1,0 +1,131 @@
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from copass_app import formatting as fmt
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1234.56", "R$ 1.234,56"),
+        ("-1234.56", "-R$ 1.234,56"),
+        ("0", "R$ 0,00"),
+        ("1234567.8", "R$ 1.234.567,80"),
+        ("0.005", "R$ 0,01"),  # half-up, as on an invoice
+        ("2.675", "R$ 2,68"),
+        ("-0.001", "R$ 0,00"),  # no negative zero
+        ("1E+3", "R$ 1.000,00"),
+    ],
+)
+def test_money(value, expected):
+    assert fmt.money(Decimal(value)) == expected
+
+
+def test_money_refuses_float():
+    with pytest.raises(TypeError):
+        fmt.money(1234.56)
+
+
+def test_date_and_datetime():
+    assert fmt.date_br(date(2026, 12, 31)) == "31/12/2026"
+    assert fmt.date_br(date(2026, 1, 2)) == "02/01/2026"
+    assert fmt.datetime_br(datetime(2026, 12, 31, 14, 5, 59)) == "31/12/2026 14:05"
+    # An aware datetime is shown in its own timezone, not converted to UTC.
+    brt = timezone(timedelta(hours=-3))
+    assert fmt.datetime_br(datetime(2026, 12, 31, 23, 30, tzinfo=brt)) == "31/12/2026 23:30"
+
+
+def test_competence():
+    assert fmt.competence("2026-12") == "12/2026"
+    assert fmt.competence("2027-01") == "01/2027"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026/12", "12/2026", "", "2026-1"])
+def test_competence_invalid(bad):
+    with pytest.raises(ValueError, match="Competência inválida"):
+        fmt.competence(bad)
+
+
+def test_parse_date_br():
+    assert fmt.parse_date_br("31/12/2026") == date(2026, 12, 31)
+    assert fmt.parse_date_br(" 29/02/2028 ") == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("bad", ["31/02/2026", "2026-12-31", "1/1/2026", "", "32/01/2026", "aa/bb/cccc"])
+def test_parse_date_br_invalid(bad):
+    with pytest.raises(ValueError, match="Data inválida.*DD/MM/AAAA"):
+        fmt.parse_date_br(bad)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("12345678000190", "12.345.678/0001-90"),
+        ("12345678909", "123.456.789-09"),
+        ("12.345.678/0001-90", "12.345.678/0001-90"),  # already formatted
+        ("12abc34501de35", "12.ABC.345/01DE-35"),  # alphanumeric CNPJ (2026)
+        ("123", "123"),  # unknown: printed as registered
+        ("", ""),
+    ],
+)
+def test_cpf_cnpj(raw, expected):
+    assert fmt.cpf_cnpj(raw) == expected
+
+
+def test_document_label():
+    assert fmt.document_label("12345678909") == "CPF"
+    assert fmt.document_label("12345678000190") == "CNPJ"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1.234,56", Decimal("1234.56")),
+        ("R$ 1.234,56", Decimal("1234.56")),
+        ("R$\xa01.234,56", Decimal("1234.56")),
+        ("-R$ 1.234,56", Decimal("-1234.56")),
+        ("R$ -10,5", Decimal("-10.5")),
+        ("1234,56", Decimal("1234.56")),
+        ("1.234.567", Decimal("1234567")),
+        ("10", Decimal("10")),
+        ("0,01", Decimal("0.01")),
+        ("-0,00", Decimal("0.00")),
+    ],
+)
+def test_parse_money_br(text, expected):
+    result = fmt.parse_money_br(text)
+    assert result == expected and isinstance(result, Decimal)
+
+
+@pytest.mark.parametrize(
+    "bad", ["1,234.56", "1234.56", "12,345", "1.23", "abc", "", "R$", "--1", "-R$ -1", "1.2345,00"]
+)
+def test_parse_money_br_invalid(bad):
+    with pytest.raises(ValueError, match="Valor inválido"):
+        fmt.parse_money_br(bad)
+
+
+def test_file_size():
+    assert fmt.file_size(512) == "512 bytes"
+    assert fmt.file_size(48213) == "47,1 KB (48.213 bytes)"
+    assert fmt.file_size(5 * 1024 * 1024) == "5,0 MB (5.242.880 bytes)"
+
+
+def test_datetime_br_shows_stored_utc_in_brasilia_time():
+    from datetime import UTC, datetime
+
+    from copass_app.formatting import datetime_br
+
+    assert datetime_br(datetime(2026, 11, 24, 2, 30, tzinfo=UTC)) == "23/11/2026 23:30"
+
+
+def test_quantity_drops_useless_zeros_and_uses_comma():
+    from decimal import Decimal
+
+    from copass_app.formatting import quantity
+
+    assert quantity(Decimal("2.0000")) == "2"
+    assert quantity(Decimal("1.5000")) == "1,5"
+    assert quantity(Decimal("1000")) == "1.000"
