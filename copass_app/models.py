@@ -318,3 +318,45 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = ""
     detail: str = ""
+
+
+class BillingDraft(SQLModel, table=True):
+    """What a provider user is preparing on "Faturamento de atendimentos", kept until confirmed or cancelled."""
+
+    __tablename__ = "billing_draft"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    period_start: date
+    period_end: date
+    competence: str = Field(max_length=7, description="YYYY-MM")
+    # "Select all / none" flips the default; DraftGuide rows hold the exceptions.
+    include_by_default: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DraftGuide(SQLModel, table=True):
+    __tablename__ = "draft_guide"
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="billing_draft.id", index=True)
+    guide_id: int = Field(foreign_key="guide.id")
+    included: bool | None = None
+    performed_on: date | None = Field(default=None, description="the provider's correction of Realização")
+
+    __table_args__ = (UniqueConstraint("draft_id", "guide_id", name="uq_draft_guide"),)
+
+
+class DraftExtraItem(SQLModel, table=True):
+    """A fee, material or medication the provider adds to a guide before billing it."""
+
+    __tablename__ = "draft_extra_item"
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="billing_draft.id", index=True)
+    guide_id: int = Field(foreign_key="guide.id")
+    table_code: str = Field(max_length=2)
+    code: str = Field(max_length=10)
+    description: str
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit_value: Decimal = Field(sa_type=Money)
+    created_at: datetime = Field(default_factory=utcnow)
