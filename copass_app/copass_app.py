@@ -17,7 +17,6 @@ from copass_app.tiss.schema import verify_schema_pins
 verify_schema_pins()
 
 app = rx.App(
-    theme=rx.theme(accent_color="teal", radius="medium", appearance="light"),
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 app.add_page(lambda: rx.center(rx.spinner()), route="/", on_load=HomeState.on_load, title="Portal do Prestador")
