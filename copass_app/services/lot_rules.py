@@ -1,0 +1,174 @@
+"""Check 6 of an XML lot: the business rules that need the database.
+
+Runs after checks 1–5 (copass_app.tiss.validation) passed, and collects every problem with its
+TISS code (tabela 38), naming the guide, so the provider can fix the whole file at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from copass_app.models import Batch, Beneficiary, BilledItem, Guide, GuideItem, Operator, Provider
+from copass_app.services.guides import GROUP_OF_STATUS, TISS_STATUS_LABELS
+from copass_app.tiss.model import LotIssue, LotValidation, ParsedGuide, ParsedItem
+
+CODE_PROVIDER_INVALID = "1203"
+CODE_OPERATOR_INVALID = "5027"
+CODE_IDENTIFIER_REPEATED = "5053"
+CODE_GUIDE_ALREADY_SENT = "1308"
+CODE_GUIDE_INVALID = "1307"
+CODE_NOT_AUTHORIZED = "1402"
+CODE_BENEFICIARY_MISMATCH = "1011"
+CODE_GUIDE_EXPIRED = "1321"
+CODE_BEFORE_AUTHORIZATION = "1840"
+CODE_BAD_DATE = "1323"
+CODE_PROCEDURE_NOT_AUTHORIZED = "1815"
+CODE_ABOVE_AUTHORIZED = "1820"
+CODE_DUPLICATE = "1702"
+
+
+@dataclass
+class MatchedGuide:
+    """A guide of the file tied to the provider's guide in the database."""
+
+    guide: Guide
+    parsed: ParsedGuide
+    performed_on: date
+    claims: list[tuple[GuideItem, ParsedItem]] = field(default_factory=list)
+    extras: list[ParsedItem] = field(default_factory=list)
+
+
+@dataclass
+class LotCheck:
+    issues: list[LotIssue]
+    matches: list[MatchedGuide]
+
+
+def _issue(guide: ParsedGuide | None, code: str, message: str, *, line: int | None = None,
+           path: str | None = None) -> LotIssue:
+    if guide is None:
+        return LotIssue(message=message, code=code, line=line, path=path)
+    return LotIssue(message=f"{guide.label}: {message}", code=code, line=line or guide.line, path=path or guide.path,
+                    guide_number=guide.provider_guide_number)
+
+
+def _sender_issues(provider: Provider, lot: LotValidation) -> list[LotIssue]:
+    sent_by = lot.sender_code or lot.sender_cnpj or lot.sender_cpf
+    if sent_by in (provider.code, provider.document):
+        return []
+    return [_issue(None, CODE_PROVIDER_INVALID,
+                   f"O remetente do arquivo ({sent_by or 'não informado'}) não é o prestador logado "
+                   f"({provider.code} · {provider.name}).")]
+
+
+def _header_issues(db: Session, provider: Provider, operator: Operator, lot: LotValidation) -> list[LotIssue]:
+    issues = _sender_issues(provider, lot)
+    if lot.destination_ans != operator.registro_ans:
+        issues.append(_issue(None, CODE_OPERATOR_INVALID,
+                             f"O registro ANS de destino ({lot.destination_ans or 'não informado'}) não é o da "
+                             f"operadora {operator.name} ({operator.registro_ans})."))
+    used = db.exec(select(Batch.protocol_number).where(
+        Batch.provider_id == provider.id, Batch.lot_number == (lot.lot_number or ""))).first()
+    if used:
+        issues.append(_issue(None, CODE_IDENTIFIER_REPEATED,
+                             f"O número de lote {lot.lot_number} já foi usado (protocolo {used}). "
+                             "Gere o arquivo com um novo número de lote."))
+    return issues
+
+
+def _find_guide(db: Session, provider: Provider, parsed: ParsedGuide) -> Guide | None:
+    for column, number in ((Guide.provider_guide_number, parsed.provider_guide_number),
+                           (Guide.operator_guide_number, parsed.operator_guide_number)):
+        if number:
+            guide = db.exec(select(Guide).where(Guide.provider_id == provider.id, column == number)).first()
+            if guide is not None:
+                return guide
+    return None
+
+
+def _date_issues(parsed: ParsedGuide, guide: Guide, today: date) -> list[LotIssue]:
+    issues = []
+    for performed in sorted(set(parsed.performed_dates)):
+        shown = performed.strftime("%d/%m/%Y")
+        if performed > today:
+            issues.append(_issue(parsed, CODE_BAD_DATE, f"data de realização {shown} no futuro."))
+        elif guide.authorized_on and performed < guide.authorized_on:
+            issues.append(_issue(parsed, CODE_BEFORE_AUTHORIZATION,
+                                 f"realizada em {shown}, antes da autorização ({guide.authorized_on:%d/%m/%Y})."))
+        elif guide.valid_until and performed > guide.valid_until:
+            issues.append(_issue(parsed, CODE_GUIDE_EXPIRED,
+                                 f"realizada em {shown}, após a validade da guia ({guide.valid_until:%d/%m/%Y})."))
+    return issues
+
+
+def _match_items(db: Session, parsed: ParsedGuide, guide: Guide, match: MatchedGuide) -> list[LotIssue]:
+    guide_items = list(db.exec(select(GuideItem).where(GuideItem.guide_id == guide.id).order_by(GuideItem.id)))
+    billed = set(db.exec(select(BilledItem.guide_item_id).where(
+        BilledItem.guide_item_id.in_([item.id for item in guide_items]))))
+    free = [item for item in guide_items if item.id not in billed]
+    issues = []
+    for parsed_item in parsed.items:
+        same_code = [item for item in guide_items if item.code == parsed_item.code
+                     and item.table_code == (parsed_item.table or item.table_code)]
+        available = [item for item in free if item in same_code]
+        where = dict(line=parsed_item.line, path=parsed_item.path)
+        if available:
+            item = available[0]
+            free.remove(item)
+            if parsed_item.quantity is not None and parsed_item.quantity > item.authorized_qty:
+                issues.append(_issue(parsed, CODE_ABOVE_AUTHORIZED,
+                                     f"item {parsed_item.code} cobrado em quantidade {parsed_item.quantity.normalize()}, "
+                                     f"acima da autorizada ({item.authorized_qty.normalize()}).", **where))
+            match.claims.append((item, parsed_item))
+        elif same_code:
+            issues.append(_issue(parsed, CODE_DUPLICATE,
+                                 f"item {parsed_item.code} ({parsed_item.description or ''}) já foi faturado.", **where))
+        elif parsed_item.table == "22" or parsed_item.table is None:
+            issues.append(_issue(parsed, CODE_PROCEDURE_NOT_AUTHORIZED,
+                                 f"procedimento {parsed_item.code} não consta da autorização da guia.", **where))
+        else:
+            match.extras.append(parsed_item)  # taxas, materiais e medicamentos added by the provider
+    return issues
+
+
+
+def _guide_issues(db: Session, provider: Provider, parsed: ParsedGuide, today: date) -> tuple[list[LotIssue], MatchedGuide | None]:
+    guide = _find_guide(db, provider, parsed)
+    if guide is None:
+        # Another provider's guide is reported exactly like a missing one.
+        return [_issue(parsed, CODE_GUIDE_INVALID, "guia não encontrada entre as guias do prestador.")], None
+    if GROUP_OF_STATUS[guide.status] != "autorizada":
+        return [_issue(parsed, CODE_NOT_AUTHORIZED,
+                       f"guia não autorizada (situação: {TISS_STATUS_LABELS[guide.status]}).")], None
+    issues = []
+    card = db.exec(select(Beneficiary.card_number).where(Beneficiary.id == guide.beneficiary_id)).one()
+    if parsed.card_number and parsed.card_number != card:
+        issues.append(_issue(parsed, CODE_BENEFICIARY_MISMATCH,
+                             f"carteira {parsed.card_number} diferente da carteira da guia autorizada."))
+    issues += _date_issues(parsed, guide, today)
+    performed_on = max(parsed.performed_dates) if parsed.performed_dates else (guide.performed_on or today)
+    match = MatchedGuide(guide=guide, parsed=parsed, performed_on=performed_on)
+    issues += _match_items(db, parsed, guide, match)
+    return issues, match
+
+
+def check_lot(db: Session, provider: Provider, lot: LotValidation, *, today: date | None = None) -> LotCheck:
+    today = today or date.today()
+    operator = db.get(Operator, provider.operator_id)
+    issues = _header_issues(db, provider, operator, lot)
+    matches: list[MatchedGuide] = []
+    seen: set[str] = set()
+    for parsed in lot.guides:
+        number = parsed.provider_guide_number or ""
+        if number in seen:
+            issues.append(_issue(parsed, CODE_GUIDE_ALREADY_SENT, "guia repetida no mesmo arquivo."))
+            continue
+        seen.add(number)
+        guide_issues, match = _guide_issues(db, provider, parsed, today)
+        issues += guide_issues
+        if match is not None:
+            matches.append(match)
+    return LotCheck(issues=issues, matches=matches)

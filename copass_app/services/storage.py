@@ -1,0 +1,37 @@
+"""Providers' files kept privately on disk (never under Reflex's public upload dir).
+
+Files are named by provider and upload id; reads go through the services, which check the owner.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from copass_app import settings
+
+
+def _root() -> Path:
+    return settings.private_storage_dir().resolve()
+
+
+def save(relative: str, data: bytes) -> str:
+    path = (_root() / relative).resolve()
+    if _root() not in path.parents:
+        raise ValueError("caminho fora do armazenamento privado")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)  # a reader never sees half a file
+    return relative
+
+
+def load(relative: str) -> bytes:
+    path = (_root() / relative).resolve()
+    if _root() not in path.parents:
+        raise ValueError("caminho fora do armazenamento privado")
+    return path.read_bytes()
+
+
+def upload_path(provider_id: int, upload_id: int, md5: str) -> str:
+    return f"uploads/{provider_id}/{upload_id:08d}-{md5}.xml"
