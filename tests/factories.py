@@ -103,3 +103,66 @@ class Factory:
         self.db.add(GuideStatusHistory(guide_id=guide.id, status=status, changed_at=utcnow(), note=""))
         self.db.commit()
         return guide
+
+    # --- billing helpers (appended) ---------------------------------------------------------------
+
+    def bulk_guides(
+        self,
+        provider: Provider,
+        count: int,
+        *,
+        items_per_guide: int = 1,
+        unit_value: Decimal = Decimal("10.00"),
+        quantity: Decimal = Decimal("1"),
+        guide_type: GuideType = GuideType.SP_SADT,
+        requested_on: date | None = None,
+        performed_on: date | None = None,
+        beneficiary: Beneficiary | None = None,
+    ) -> list[int]:
+        """Many authorized guides with many items, inserted in bulk (for splitting, money and timing checks)."""
+        from sqlalchemy import insert
+
+        requested_on = requested_on or date.today() - timedelta(days=10)
+        performed_on = performed_on or requested_on + timedelta(days=1)
+        beneficiary = beneficiary or self.beneficiary()
+        guides = []
+        for _ in range(count):
+            n = self._next()
+            guides.append(Guide(
+                provider_id=provider.id, beneficiary_id=beneficiary.id, guide_type=guide_type,
+                provider_guide_number=f"{provider.code}{n:08d}", operator_guide_number=f"345678{n:010d}",
+                authorization_password=f"{n:08d}", status=GuideStatus.AUTORIZADO, requested_on=requested_on,
+                authorized_on=requested_on, performed_on=performed_on, valid_until=requested_on + timedelta(days=60),
+                total_value=quantity * unit_value * items_per_guide))
+        self.db.add_all(guides)
+        self.db.flush()
+        self.db.execute(insert(GuideItem), [
+            {"guide_id": guide.id, "table_code": "22", "code": f"4030{i % 10000:04d}", "description": f"Exame {i}",
+             "authorized_qty": quantity, "performed_qty": quantity, "unit_value": unit_value}
+            for guide in guides
+            for i in range(items_per_guide)
+        ])
+        self.db.commit()
+        return [guide.id for guide in guides]
+
+    def catalog_item(self, table_code: str, code: str, name: str, price: Decimal, unit: str = "UN"):
+        from copass_app.models import CatalogItem
+
+        item = CatalogItem(table_code=table_code, code=code, name=name, name_search=fold(name), unit=unit,
+                           price=price)
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def batch(self, provider: Provider, created_by: int, *, lot_number: str | None = None,
+              guide_type: GuideType = GuideType.SP_SADT):
+        """A bare received batch (no guides), e.g. to hold a BilledItem inserted by a test."""
+        from copass_app.models import Batch, BatchOrigin, BatchStatus
+
+        n = self._next()
+        batch = Batch(provider_id=provider.id, lot_number=lot_number or f"X{n}", protocol_number=f"TESTE{n:010d}",
+                      origin=BatchOrigin.XML, guide_type=guide_type, competence=date.today().strftime("%Y-%m"),
+                      status=BatchStatus.RECEBIDO, created_by=created_by)
+        self.db.add(batch)
+        self.db.commit()
+        return batch

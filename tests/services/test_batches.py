@@ -1,0 +1,369 @@
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from copass_app.models import AuditLog, Batch, BatchOrigin, BatchStatus, BilledItem, GuideType, Role
+from copass_app.services import batches, billing, processing
+from copass_app.services.batches import BatchFilters
+from copass_app.services.errors import DomainError, NotFound, PermissionDenied
+
+TODAY = date.today()
+START = TODAY - timedelta(days=30)
+
+
+@pytest.fixture
+def clinic(factory):
+    provider = factory.provider(name="Clínica São Lucas")
+    return provider, factory.actor(provider)
+
+
+@pytest.fixture
+def staff(factory):
+    return factory.actor(role=Role.STAFF)
+
+
+def bill(factory, db, provider, actor, guides=1, *, now=None, guide_type=GuideType.SP_SADT, beneficiary=None,
+         items=None):
+    for _ in range(guides):
+        factory.guide(provider, guide_type=guide_type, beneficiary=beneficiary, items=items,
+                      requested_on=TODAY - timedelta(days=5), performed_on=TODAY - timedelta(days=4))
+    billing.open_draft(db, actor, start=START, end=TODAY, today=TODAY)
+    return billing.confirm_draft(db, actor, now=now)
+
+
+def at(day_offset: int, hour: int = 15) -> datetime:
+    day = TODAY - timedelta(days=day_offset)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def billed_count(db):
+    return db.exec(select(func.count()).select_from(BilledItem)).one()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def test_list_shows_only_own_batches_newest_first(factory, db, clinic):
+    provider, actor = clinic
+    other_provider = factory.provider(name="Outro")
+    old = bill(factory, db, provider, actor, now=at(3))[0]
+    new = bill(factory, db, provider, actor, now=at(1))[0]
+    bill(factory, db, other_provider, factory.actor(other_provider), now=at(2))
+    page = batches.list_batches(db, actor, BatchFilters())
+    assert [row.id for row in page.rows] == [new.batch_id, old.batch_id]
+    assert (page.total, page.page, page.page_count) == (2, 1, 1)
+    row = page.rows[0]
+    assert (row.protocol_number, row.lot_number, row.guide_count, row.total) == (
+        new.protocol_number, "2", 1, Decimal("25.50"))
+    assert (row.status, row.status_label, row.origin, row.guide_type) == (
+        BatchStatus.RECEBIDO, "Recebido", BatchOrigin.WEB, GuideType.SP_SADT)
+    assert (row.received_at, row.processed_at, row.paid_at, row.can_reverse) == (at(1), None, None, True)
+    assert row.competence == f"{TODAY:%Y-%m}" and row.guide_type_label == "SP/SADT"
+
+
+def test_list_is_paged_in_the_database(factory, db, clinic):
+    provider, actor = clinic
+    created = [bill(factory, db, provider, actor, now=at(10 - i))[0].batch_id for i in range(5)]
+    first = batches.list_batches(db, actor, BatchFilters(), page=1, page_size=2)
+    last = batches.list_batches(db, actor, BatchFilters(), page=3, page_size=2)
+    assert (first.total, first.page_count) == (5, 3)
+    assert [r.id for r in first.rows] == created[::-1][:2]
+    assert [r.id for r in last.rows] == [created[0]]
+    assert batches.list_batches(db, actor, BatchFilters(), page=9, page_size=2).page == 3
+
+
+def test_list_filters(factory, db, clinic, staff):
+    provider, actor = clinic
+    old = bill(factory, db, provider, actor, now=at(6))[0]
+    analysed = bill(factory, db, provider, actor, now=at(4))[0]
+    recent = bill(factory, db, provider, actor, now=at(1))[0]
+    processing.start_analysis(db, staff, analysed.batch_id)
+    xml = factory.batch(provider, actor.user_id)
+    xml.competence = "2025-01"
+    db.add(xml)
+    db.commit()
+
+    def ids(**filters):
+        return [row.id for row in batches.list_batches(db, actor, BatchFilters(**filters)).rows]
+
+    assert ids(status=BatchStatus.EM_ANALISE) == [analysed.batch_id]
+    assert ids(status="1", origin="web", protocol=None) == [recent.batch_id, old.batch_id]
+    assert ids(origin=BatchOrigin.XML) == [xml.id]
+    assert ids(competence="2025-01") == [xml.id]
+    assert ids(protocol=old.protocol_number) == [old.batch_id]
+    assert ids(protocol=recent.protocol_number[:-1] + "%") == []  # typed text, never a pattern
+    assert ids(date_from=TODAY - timedelta(days=5), date_to=TODAY - timedelta(days=2)) == [analysed.batch_id]
+    assert ids(date_from=TODAY - timedelta(days=4), date_to=TODAY - timedelta(days=4)) == [analysed.batch_id]
+
+
+@pytest.mark.parametrize("filters, message", [
+    (BatchFilters(status="7"), "Situação de lote desconhecida"),
+    (BatchFilters(origin="FAX"), "Origem de lote desconhecida"),
+    (BatchFilters(competence="2026-13"), "Competência inválida"),
+    (BatchFilters(date_from=TODAY, date_to=TODAY - timedelta(days=1)), "posterior à data final"),
+])
+def test_invalid_list_filters_are_refused(db, clinic, filters, message):
+    _, actor = clinic
+    with pytest.raises(DomainError, match=message):
+        batches.list_batches(db, actor, filters)
+
+
+def test_every_protocol_status_has_a_portuguese_label():
+    assert set(batches.STATUS_LABELS) == set(BatchStatus)
+    assert batches.STATUS_LABELS[BatchStatus.CANCELADO] == "Cancelado (estornado)"
+    assert batches.STATUS_LABELS[BatchStatus.PAGO] == "Pagamento efetuado"
+
+
+def test_staff_do_not_use_the_provider_list(db, staff):
+    with pytest.raises(PermissionDenied):
+        batches.list_batches(db, staff, BatchFilters())
+
+
+# --- summary and protocol ----------------------------------------------------------------------
+
+
+def test_batch_summary_has_patients_dates_values_and_items(factory, db, clinic):
+    provider, actor = clinic
+    ana, bia = factory.beneficiary("Ana Araújo"), factory.beneficiary("Beatriz Simões")
+    for beneficiary, day in ((ana, 6), (ana, 3), (bia, 2)):
+        factory.guide(provider, beneficiary=beneficiary, requested_on=TODAY - timedelta(days=day + 1),
+                      performed_on=TODAY - timedelta(days=day), items=[
+                          ("22", "40301630", "Hemograma", Decimal(1), Decimal("25.50")),
+                          ("22", "40302040", "Glicose", Decimal(2), Decimal("8.10"))])
+    fee = factory.catalog_item("18", "60000775", "Taxa de sala", Decimal("40.00"))
+    billing.open_draft(db, actor, start=START, end=TODAY, today=TODAY)
+    first_guide = billing.draft_page(db, actor).rows[0].guide_id
+    billing.add_extra_item(db, actor, first_guide, fee.id)
+    [confirmed] = billing.confirm_draft(db, actor)
+    summary = batches.batch_summary(db, actor, confirmed.batch_id)
+    assert (summary.id, summary.protocol_number, summary.status_label, summary.can_reverse) == (
+        confirmed.batch_id, confirmed.protocol_number, "Recebido", True)
+    assert summary.provider_name == "Clínica São Lucas" and summary.guide_type_label == "SP/SADT"
+    assert summary.patient_count == 2
+    assert (summary.first_performed_on, summary.last_performed_on) == (
+        TODAY - timedelta(days=6), TODAY - timedelta(days=2))
+    assert (summary.item_count, summary.total) == (7, Decimal("165.10"))
+    assert [g.beneficiary_name for g in summary.guides] == ["Ana Araújo", "Ana Araújo", "Beatriz Simões"]
+    assert (summary.guides[0].total, summary.guides[0].item_count) == (Decimal("81.70"), 3)
+    assert [(i.code, i.added_in_billing) for i in summary.guides[0].items] == [
+        ("40301630", False), ("40302040", False), ("60000775", True)]
+
+
+def test_another_providers_batch_is_not_found_even_by_id(factory, db, clinic):
+    provider, actor = clinic
+    other_provider = factory.provider(name="Outro")
+    [foreign] = bill(factory, db, other_provider, factory.actor(other_provider))
+    for read in (batches.batch_summary, batches.protocol_report, batches.protocol_pdf):
+        with pytest.raises(NotFound, match="Lote não encontrado"):
+            read(db, actor, foreign.batch_id)
+    with pytest.raises(NotFound):
+        batches.batch_summary(db, actor, 999999)
+
+
+def test_protocol_pdf_shows_protocol_provider_and_beneficiaries(factory, db, clinic):
+    provider, actor = clinic
+    for name in ("João da Conceição", "Maria Antônia Gonçalves"):
+        factory.guide(provider, beneficiary=factory.beneficiary(name), requested_on=TODAY - timedelta(days=5),
+                      performed_on=TODAY - timedelta(days=4))
+    billing.open_draft(db, actor, start=START, end=TODAY, today=TODAY)
+    [confirmed] = billing.confirm_draft(db, actor)
+    filename, data = batches.protocol_pdf(db, actor, confirmed.batch_id)
+    assert filename == f"protocolo-{confirmed.protocol_number}.pdf" and data.startswith(b"%PDF")
+    text = pdf_text(data)
+    for expected in (confirmed.protocol_number, "Clínica São Lucas", "João da Conceição",
+                     "Maria Antônia Gonçalves", "Copass Saúde", "R$ 51,00", "Portal do Prestador"):
+        assert expected in text, expected
+
+
+def test_protocol_report_comes_from_the_database(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor, 2, now=at(1))
+    report = batches.protocol_report(db, actor, confirmed.batch_id)
+    assert (report.protocol_number, report.lot_number, report.origin, report.total) == (
+        confirmed.protocol_number, "1", "web", Decimal("51.00"))
+    assert (report.provider_name, report.provider_code, report.operator_ans_registry) == (
+        "Clínica São Lucas", provider.code, "345678")
+    assert report.received_at == at(1) and len(report.guides) == 2
+    assert report.guides[0].guide_type_label == "SP/SADT" and report.guides[0].value == Decimal("25.50")
+
+
+def test_staff_can_read_any_batch(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    assert batches.batch_summary(db, staff, confirmed.batch_id).id == confirmed.batch_id
+    filename, data = batches.protocol_pdf(db, staff, confirmed.batch_id)
+    assert confirmed.protocol_number in pdf_text(data)
+
+
+# --- estorno -----------------------------------------------------------------------------------
+
+
+def test_estorno_puts_the_guides_back(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor, 2)
+    assert billed_count(db) == 2
+    moment = at(0)
+    batches.reverse_batch(db, actor, confirmed.batch_id, now=moment)
+    batch = db.get(Batch, confirmed.batch_id)
+    assert (batch.status, batch.reversed_at, batch.reversed_by) == (BatchStatus.CANCELADO, moment, actor.user_id)
+    assert billed_count(db) == 0
+    row = batches.list_batches(db, actor, BatchFilters()).rows[0]
+    assert (row.status_label, row.can_reverse) == ("Cancelado (estornado)", False)
+    summary = billing.open_draft(db, actor, start=START, end=TODAY, today=TODAY)
+    assert summary.guide_count_available == 2
+    [again] = billing.confirm_draft(db, actor)
+    assert again.lot_number == "2" and billed_count(db) == 2
+
+
+def test_estorno_writes_the_audit_log(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batches.reverse_batch(db, actor, confirmed.batch_id)
+    log = db.exec(select(AuditLog).where(AuditLog.action == "batch.reverse")).one()
+    assert (log.user_id, log.entity_id) == (actor.user_id, str(confirmed.batch_id))
+
+
+def test_estorno_refused_for_another_provider(factory, db, clinic):
+    provider, actor = clinic
+    other_provider = factory.provider(name="Outro")
+    [foreign] = bill(factory, db, other_provider, factory.actor(other_provider))
+    with pytest.raises(NotFound, match="Lote não encontrado"):
+        batches.reverse_batch(db, actor, foreign.batch_id)
+    assert db.get(Batch, foreign.batch_id).status == BatchStatus.RECEBIDO and billed_count(db) == 1
+
+
+def test_estorno_refused_after_processing_date(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    processing.start_analysis(db, staff, confirmed.batch_id, now=at(0, hour=13))
+    with pytest.raises(DomainError, match=f"processado pela operadora em {TODAY:%d/%m/%Y}"):
+        batches.reverse_batch(db, actor, confirmed.batch_id)
+    batch = db.get(Batch, confirmed.batch_id)
+    assert batch.status == BatchStatus.EM_ANALISE and batch.reversed_at is None and billed_count(db) == 1
+    assert batches.list_batches(db, actor, BatchFilters()).rows[0].can_reverse is False
+
+
+def test_estorno_refused_when_processing_starts_meanwhile(factory, db, engine, clinic, staff, monkeypatch):
+    """The provider's page checked the batch a moment before the operator started the analysis:
+    the estorno's conditional update still refuses it."""
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    original = batches.refuse_reversal
+
+    def check_then_operator_starts(batch):
+        original(batch)  # passes: the batch is still RECEBIDO here
+        monkeypatch.setattr(batches, "refuse_reversal", original)
+        with Session(engine) as operator_session:
+            processing.start_analysis(operator_session, staff, batch.id)
+
+    monkeypatch.setattr(batches, "refuse_reversal", check_then_operator_starts)
+    with pytest.raises(DomainError, match="processado pela operadora"):
+        batches.reverse_batch(db, actor, confirmed.batch_id)
+    db.expire_all()
+    batch = db.get(Batch, confirmed.batch_id)
+    assert (batch.status, batch.reversed_at) == (BatchStatus.EM_ANALISE, None) and billed_count(db) == 1
+
+
+def test_estorno_refused_when_only_the_processing_date_is_set(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batch = db.get(Batch, confirmed.batch_id)
+    batch.processed_at = at(0)  # status still RECEBIDO: the date alone ends the estorno
+    db.add(batch)
+    db.commit()
+    with pytest.raises(DomainError, match="não pode mais ser estornado"):
+        batches.reverse_batch(db, actor, confirmed.batch_id)
+    assert billed_count(db) == 1
+
+
+def test_estorno_refused_in_any_later_status(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batch = db.get(Batch, confirmed.batch_id)
+    batch.status = BatchStatus.LIBERADO_PAGAMENTO
+    db.add(batch)
+    db.commit()
+    with pytest.raises(DomainError, match="Liberado para pagamento"):
+        batches.reverse_batch(db, actor, confirmed.batch_id)
+
+
+def test_estorno_refused_twice(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batches.reverse_batch(db, actor, confirmed.batch_id)
+    with pytest.raises(DomainError, match="já foi estornado"):
+        batches.reverse_batch(db, actor, confirmed.batch_id)
+
+
+def test_estorno_is_the_providers_own_action(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    with pytest.raises(PermissionDenied):
+        batches.reverse_batch(db, staff, confirmed.batch_id)
+
+
+def test_a_colleague_of_the_same_provider_may_reverse(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batches.reverse_batch(db, factory.actor(provider), confirmed.batch_id)
+    assert db.get(Batch, confirmed.batch_id).status == BatchStatus.CANCELADO
+
+
+# --- start of analysis (staff) -----------------------------------------------------------------
+
+
+def test_start_analysis_sets_the_processing_date(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    processing.start_analysis(db, staff, confirmed.batch_id, now=at(0))
+    batch = db.get(Batch, confirmed.batch_id)
+    assert (batch.status, batch.processed_at) == (BatchStatus.EM_ANALISE, at(0))
+    log = db.exec(select(AuditLog).where(AuditLog.action == "batch.start_analysis")).one()
+    assert (log.user_id, log.provider_id) == (staff.user_id, provider.id)
+    row = batches.list_batches(db, actor, BatchFilters()).rows[0]
+    assert (row.status_label, row.processed_at) == ("Em análise", at(0))
+
+
+def test_start_analysis_is_staff_only(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    with pytest.raises(PermissionDenied):
+        processing.start_analysis(db, actor, confirmed.batch_id)
+
+
+def test_start_analysis_refused_for_a_reversed_batch(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batches.reverse_batch(db, actor, confirmed.batch_id)
+    with pytest.raises(DomainError, match="estornado"):
+        processing.start_analysis(db, staff, confirmed.batch_id)
+    assert db.get(Batch, confirmed.batch_id).processed_at is None
+
+
+def test_start_analysis_refused_twice_and_for_unknown_batches(factory, db, clinic, staff):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    processing.start_analysis(db, staff, confirmed.batch_id)
+    with pytest.raises(DomainError, match="já foi iniciada"):
+        processing.start_analysis(db, staff, confirmed.batch_id)
+    with pytest.raises(NotFound):
+        processing.start_analysis(db, staff, 999999)
+
+
+def test_protocol_numbers_are_unique_and_readable(factory, db, clinic):
+    provider, actor = clinic
+    confirmed = bill(factory, db, provider, actor, now=at(0)) + bill(factory, db, provider, actor, now=at(0))
+    numbers = [c.protocol_number for c in confirmed]
+    assert len(set(numbers)) == 2
+    # TISS numeroProtocolo is at most 12 characters (st_texto12; st_numerico12 in the demonstrativos).
+    assert all(n.isdigit() and len(n) == 12 and n.startswith(f"{TODAY:%Y}") for n in numbers)
+    assert batches.protocol_number_for(10**8, at(0)) == "000100000000"
