@@ -1,0 +1,285 @@
+""""Faturamento de atendimentos": pick a period, choose guides, fix dates, add fees and materials, confirm."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from copass_app.components.shell import page_shell
+from copass_app.components.ui import pager
+from copass_app.state.billing import CATALOG_LABELS, BillingState
+
+
+def _period_form() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.vstack(rx.text("Realizadas de", size="1"), rx.input(type="date", name="start", id="period-start"), spacing="1"),
+            rx.vstack(rx.text("até", size="1"), rx.input(type="date", name="end", id="period-end"), spacing="1"),
+            rx.text("ou", size="2", color_scheme="gray", padding_bottom="0.4em"),
+            rx.vstack(rx.text("Competência", size="1"), rx.input(type="month", name="competence", id="period-competence"),
+                      spacing="1"),
+            rx.button(rx.icon("receipt", size=16), "Faturar", type="submit", id="faturar", size="3"),
+            align="end",
+            spacing="3",
+            wrap="wrap",
+        ),
+        on_submit=BillingState.open_period,
+        reset_on_submit=False,
+    )
+
+
+def _stat(label: str, value: rx.Var, element_id: str) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="4", weight="bold", id=element_id),
+                     spacing="0")
+
+
+def _summary_bar() -> rx.Component:
+    summary = BillingState.summary
+    return rx.card(
+        rx.hstack(
+            _stat("Período", summary["period"], "summary-period"),
+            _stat("Competência", summary["competence"], "summary-competence"),
+            _stat("Guias selecionadas", rx.fragment(summary["guides"], " de ", summary["available"]), "summary-guides"),
+            _stat("Itens", summary["items"], "summary-items"),
+            _stat("Valor", summary["value"], "summary-value"),
+            rx.spacer(),
+            rx.button("Selecionar todas", variant="soft", on_click=BillingState.select_all(True), id="select-all"),
+            rx.button("Nenhuma", variant="soft", color_scheme="gray", on_click=BillingState.select_all(False),
+                      id="select-none"),
+            _confirm_button(),
+            _cancel_button(),
+            align="center",
+            spacing="5",
+            wrap="wrap",
+        ),
+        width="100%",
+        position="sticky",
+        top="0",
+        z_index="5",
+    )
+
+
+def _confirm_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open", color_scheme="teal")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Confirmar envio"),
+            rx.alert_dialog.description(
+                "Enviar ", BillingState.summary["guides"], " guia(s), no valor de ", BillingState.summary["value"],
+                ", para a operadora? Cada lote tem um só tipo de guia e até 100 guias.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Voltar", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Confirmar envio", on_click=BillingState.confirm, id="confirm-send")),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _cancel_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Cancelar", variant="outline", color_scheme="red", id="cancel-open")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancelar faturamento"),
+            rx.alert_dialog.description(
+                "Descartar as escolhas, datas alteradas e itens adicionados? As guias continuam disponíveis."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Voltar", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Descartar", color_scheme="red", on_click=BillingState.cancel,
+                                                 id="cancel-confirm")),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _confirmed() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("circle-check")),
+        rx.vstack(
+            rx.text("Lotes recebidos pela operadora. Guarde os protocolos:", weight="bold"),
+            rx.foreach(BillingState.confirmed, lambda b: rx.hstack(
+                rx.text("Protocolo ", rx.text.strong(b["protocol"]), " · lote ", b["lot"], " · ", b["guides"],
+                        " guia(s) · ", b["total"]),
+                rx.button(rx.icon("download", size=14), "Protocolo (PDF)", size="1", variant="soft",
+                          on_click=BillingState.download_protocol(b["batch_id"]), class_name="download-protocol"),
+                align="center",
+            )),
+            rx.link("Acompanhar faturamentos", href="/acompanhamento"),
+            spacing="2",
+        ),
+        color_scheme="green",
+        width="100%",
+        id="confirmed",
+    )
+
+
+def _item_row(item: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(item["table"]),
+        rx.table.cell(item["code"]),
+        rx.table.cell(item["description"]),
+        rx.table.cell(item["quantity"], text_align="right"),
+        rx.table.cell(item["unit_value"], text_align="right", white_space="nowrap"),
+        rx.table.cell(item["total"], text_align="right", white_space="nowrap"),
+        rx.table.cell(rx.cond(
+            item["extra_id"] != "",
+            rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                           on_click=BillingState.remove_extra(item["extra_id"]), aria_label="Remover item",
+                           class_name="remove-extra"),
+        )),
+    )
+
+
+def _guide_card(guide: rx.Var) -> rx.Component:
+    label = guide["number"].to(str)
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.checkbox(checked=guide["included"].to(bool),
+                            on_change=lambda value: BillingState.toggle_guide(guide["id"], value),
+                            class_name="guide-check", size="3"),
+                rx.vstack(
+                    rx.hstack(rx.badge(guide["type"]), rx.text("Guia ", rx.text.strong(guide["number"]),
+                                                               class_name="guide-number"),
+                              rx.text("Operadora: ", guide["operator_number"], size="1", color_scheme="gray"),
+                              align="center"),
+                    rx.text(guide["beneficiary"], " · carteira ", guide["card"], size="2"),
+                    spacing="1",
+                ),
+                rx.spacer(),
+                rx.vstack(
+                    rx.text("Realização", size="1", color_scheme="gray"),
+                    rx.input(type="date", value=guide["performed_on"].to(str),
+                             on_change=lambda value: BillingState.change_date(guide["id"], value),
+                             class_name="performed-date",
+                             border=rx.cond(guide["changed_date"].to(bool), f"1px solid {rx.color('amber', 8)}", "")),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.text("Valor da guia", size="1", color_scheme="gray"),
+                    rx.text(guide["total"], weight="bold", class_name="guide-total"),
+                    spacing="1",
+                    align="end",
+                ),
+                rx.vstack(
+                    rx.button(rx.icon("plus", size=14), "Taxas", size="1", variant="soft", class_name="add-fees",
+                              on_click=BillingState.open_catalog(guide["id"], label, "fees")),
+                    rx.button(rx.icon("plus", size=14), "Materiais/medicamentos", size="1", variant="soft",
+                              class_name="add-materials", on_click=BillingState.open_catalog(guide["id"], label, "materials")),
+                    spacing="1",
+                ),
+                align="center",
+                width="100%",
+                spacing="4",
+            ),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Tabela", "Código", "Descrição", "Qtd.", "Unitário", "Total", "")])),
+                rx.table.body(rx.foreach(guide["items"].to(list[dict[str, str]]), _item_row)),
+                size="1",
+                width="100%",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        opacity=rx.cond(guide["included"].to(bool), "1", "0.55"),
+        class_name="billing-guide",
+    )
+
+
+def _catalog_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Adicionar itens à guia ", BillingState.dialog_guide_label),
+            rx.vstack(
+                rx.cond(
+                    BillingState.dialog_tables.length() > 1,
+                    rx.segmented_control.root(
+                        *[rx.segmented_control.item(CATALOG_LABELS[t], value=t) for t in ("19", "20")],
+                        value=BillingState.dialog_table,
+                        on_change=BillingState.set_dialog_table,
+                    ),
+                    rx.text(CATALOG_LABELS["18"], size="2", color_scheme="gray"),
+                ),
+                # Uncontrolled: a controlled value would fight the debounce while the user types.
+                rx.input(placeholder="Buscar por nome ou código…",
+                         on_change=BillingState.search.debounce(250),
+                         on_key_down=BillingState.search_key, id="catalog-search", auto_focus=True, width="100%"),
+                rx.box(
+                    rx.foreach(BillingState.hits, lambda hit, index: rx.hstack(
+                        rx.text(hit["code"], size="2", width="7em", color_scheme="gray"),
+                        rx.text(hit["name"], size="2", flex="1"),
+                        rx.text(hit["price"], size="2", white_space="nowrap"),
+                        padding="0.35em 0.5em",
+                        cursor="pointer",
+                        border_radius="4px",
+                        background=rx.cond(BillingState.selected_hit == index, rx.color("accent", 4), "transparent"),
+                        on_click=BillingState.pick(index),
+                        on_double_click=BillingState.pick_and_add(index),
+                        class_name="catalog-hit",
+                        width="100%",
+                    )),
+                    max_height="16em",
+                    overflow_y="auto",
+                    width="100%",
+                    border=f"1px solid {rx.color('gray', 5)}",
+                    border_radius="6px",
+                ),
+                rx.hstack(
+                    rx.vstack(rx.text("Quantidade", size="1"), rx.input(value=BillingState.quantity,
+                              on_change=BillingState.set_quantity, id="catalog-quantity", width="7em"), spacing="1"),
+                    rx.vstack(rx.text("Valor unitário (R$)", size="1"), rx.input(value=BillingState.unit_value,
+                              on_change=BillingState.set_unit_value, id="catalog-value", width="10em"), spacing="1"),
+                    rx.button(rx.icon("plus", size=14), "Adicionar", on_click=BillingState.add_selected, id="catalog-add"),
+                    align="end",
+                    spacing="3",
+                ),
+                rx.cond(BillingState.added_in_dialog.length() > 0, rx.vstack(
+                    rx.text("Adicionados nesta guia:", size="2", weight="bold"),
+                    rx.foreach(BillingState.added_in_dialog, lambda line: rx.text("• ", line, size="2")),
+                    spacing="1",
+                    id="catalog-added",
+                )),
+                rx.hstack(rx.button("Concluir", on_click=BillingState.close_catalog, id="catalog-done"), justify="end",
+                          width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="48em",
+            id="catalog-dialog",
+        ),
+        open=BillingState.dialog_open,
+        on_open_change=BillingState.set_dialog_open,
+    )
+
+
+def billing_page() -> rx.Component:
+    return page_shell(
+        "Faturamento de atendimentos",
+        rx.text("Escolha o período de realização e clique em Faturar: a lista traz as guias autorizadas e realizadas "
+                "no período que ainda não foram faturadas.", size="2", color_scheme="gray"),
+        _period_form(),
+        rx.cond(BillingState.confirmed.length() > 0, _confirmed()),
+        rx.cond(
+            BillingState.has_draft,
+            rx.vstack(
+                _summary_bar(),
+                rx.cond(BillingState.guides.length() == 0,
+                        rx.callout("Nenhuma guia autorizada e realizada no período está pendente de faturamento.",
+                                   icon="info", id="no-guides")),
+                rx.foreach(BillingState.guides, _guide_card),
+                pager(BillingState.page, BillingState.page_count, BillingState.summary["available"],
+                      BillingState.go_to_page),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        _catalog_dialog(),
+    )
