@@ -1,0 +1,92 @@
+"""POST /api/tiss/lotes through the real Starlette app and the real database."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from copass_app.api import api_app
+from copass_app.models import Batch, BilledItem
+from copass_app.services import api_tokens
+from copass_app.services.lot_export import lot_for_guides
+from copass_app.tiss.schema import get_schema
+
+
+@pytest.fixture
+def client():
+    return TestClient(api_app())
+
+
+@pytest.fixture
+def clinic(factory, db):
+    provider = factory.provider(name="Clínica A", code="100001")
+    actor = factory.actor(provider)
+    token = api_tokens.create_token(db, actor, "ERP da clínica").token
+    guides = [factory.guide(provider) for _ in range(2)]
+    db.commit()
+    return provider, token, guides
+
+
+def _post(client, token, body, **params):
+    return client.post("/api/tiss/lotes", content=body, params=params,
+                       headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
+
+
+def test_valid_lot_answers_200_with_the_tiss_protocol(db, client, clinic):
+    provider, token, guides = clinic
+    response = _post(client, token, lot_for_guides(db, provider, guides, "900"), arquivo="lote-900.xml")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    protocol = response.headers["x-copass-protocolo"]
+    root = etree.fromstring(response.content)
+    assert get_schema().validate(root)
+    assert root.find(".//{*}numeroProtocolo").text == protocol
+    assert db.exec(select(Batch)).one().protocol_number == protocol
+
+
+def test_invalid_lot_answers_422_with_the_errors_in_tiss(db, client, clinic):
+    provider, token, guides = clinic
+    data = lot_for_guides(db, provider, guides, "901").replace(b"<ans:Padrao>4.03.00", b"<ans:Padrao>4.01.00")
+    response = _post(client, token, data)
+    assert response.status_code == 422
+    root = etree.fromstring(response.content)
+    assert get_schema().validate(root)
+    assert root.find(".//{*}mensagemErro/{*}codigoGlosa").text in {"5028", "5014"}
+    assert db.exec(select(Batch)).all() == []
+
+
+def test_missing_or_wrong_token_answers_401(client, clinic):
+    assert client.post("/api/tiss/lotes", content=b"<x/>").status_code == 401
+    assert _post(client, "cpt_falso", b"<x/>").status_code == 401
+
+
+def test_revoked_token_answers_401(db, factory, client, clinic):
+    provider, token, guides = clinic
+    from copass_app.models import ApiToken
+
+    row = db.exec(select(ApiToken)).one()
+    actor = factory.actor(provider)
+    api_tokens.revoke_token(db, actor, row.id)
+    db.commit()
+    assert _post(client, token, lot_for_guides(db, provider, guides, "902")).status_code == 401
+
+
+def test_body_over_the_limit_answers_413(monkeypatch, client, clinic):
+    _, token, _ = clinic
+    monkeypatch.setenv("COPASS_MAX_XML_BYTES", "2000")
+    assert _post(client, token, b"<a>" + b"x" * 10_000 + b"</a>").status_code == 413
+
+
+def test_token_of_provider_b_cannot_bill_provider_a_guides(db, factory, client, clinic):
+    provider_a, _, guides_a = clinic
+    provider_b = factory.provider(name="Laboratório B", code="200002")
+    token_b = api_tokens.create_token(db, factory.actor(provider_b), "ERP do B").token
+    db.commit()
+    # As A's file, and as B's own file naming A's guides: both refused, nothing billed.
+    as_a = _post(client, token_b, lot_for_guides(db, provider_a, guides_a, "903"))
+    as_b = _post(client, token_b, lot_for_guides(db, provider_a, guides_a, "904").replace(b">100001<", b">200002<"))
+    assert as_a.status_code == 422 and as_b.status_code == 422
+    assert b"1203" in as_a.content
+    assert db.exec(select(BilledItem)).all() == []
