@@ -19,6 +19,11 @@ class MenuEntry:
 # Only what works is listed; later issues add their entries here.
 PROVIDER_MENU: list[MenuEntry] = [
     MenuEntry("Solicitação", "Procedimentos solicitados", "/guias"),
+    MenuEntry("Solicitação", "Faturamento de atendimentos", "/faturamento"),
+    MenuEntry("Envio de arquivo XML", "Enviar lote XML", "/envio-xml"),
+    MenuEntry("Envio de arquivo XML", "Integração (API)", "/integracao"),
+    MenuEntry("Acompanhamento", "Faturamentos", "/acompanhamento"),
+    MenuEntry("Acompanhamento", "Envios de XML", "/acompanhamento/envios"),
 ]
 STAFF_MENU: list[MenuEntry] = [
     MenuEntry("Operadora", "Prestadores", "/operadora"),
