@@ -47,17 +47,27 @@ def measure(action: Callable[[], object], runs: int = 30, warmup: int = 3) -> di
     }
 
 
-def report(title: str, rows: list[tuple[str, dict[str, float], float | None]]) -> bool:
-    """Prints one table; returns False when a target is missed."""
+def report(title: str, rows: list[tuple]) -> bool:
+    """Prints one table; returns False when a target is missed.
+
+    A row is (label, stats, target_ms) for timings (p95 against the target), or
+    (label, value, target, unit, at_least) for ratios such as "≤ 3×" or "≥ 20×".
+    """
     print(f"\n## {title}")
-    print(f"{'medida':<62} {'mediana':>9} {'p95':>9} {'alvo':>9}")
+    print(f"{'medida':<62} {'mediana':>10} {'p95':>10} {'alvo':>10}")
     ok = True
-    for label, stats, target in rows:
-        verdict = ""
-        if target is not None:
-            passed = stats["p95"] <= target
-            ok &= passed
-            verdict = "ok" if passed else "ACIMA DO ALVO"
-        target_text = f"{target:.0f} ms" if target is not None else "—"
-        print(f"{label:<62} {stats['median']:>6.1f} ms {stats['p95']:>6.1f} ms {target_text:>9} {verdict}")
+    for row in rows:
+        if len(row) == 3:
+            label, stats, target = row
+            value, shown = stats["p95"], f"{stats['median']:>7.1f} ms {stats['p95']:>7.1f} ms"
+            passed = target is None or value <= target
+            target_text = f"≤ {target:.0f} ms" if target is not None else "—"
+        else:
+            label, value, target, unit, at_least = row
+            shown = f"{value:>8.1f} {unit} {'':>10}"
+            passed = value >= target if at_least else value <= target
+            target_text = f"{'≥' if at_least else '≤'} {target:g} {unit}"
+        ok &= passed
+        verdict = "" if target is None else ("ok" if passed else "FORA DO ALVO")
+        print(f"{label:<62} {shown} {target_text:>10} {verdict}")
     return ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import guides_bench
+from bench import billing_bench, guides_bench, xml_bench
 from bench.common import fresh_database
 
 
@@ -12,6 +12,8 @@ def main() -> int:
     url, engine = fresh_database()
     print(f"Banco: {engine.dialect.name} ({url})")
     ok = guides_bench.run(engine)
+    ok &= billing_bench.run(engine)
+    ok &= xml_bench.run(engine)
     print("\nTodos os alvos atingidos." if ok else "\nAlgum alvo não foi atingido.")
     return 0 if ok else 1
 

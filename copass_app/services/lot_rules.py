@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from copass_app.models import Batch, Beneficiary, BilledItem, Guide, GuideItem, Operator, Provider
@@ -79,14 +80,43 @@ def _header_issues(db: Session, provider: Provider, operator: Operator, lot: Lot
     return issues
 
 
-def _find_guide(db: Session, provider: Provider, parsed: ParsedGuide) -> Guide | None:
-    for column, number in ((Guide.provider_guide_number, parsed.provider_guide_number),
-                           (Guide.operator_guide_number, parsed.operator_guide_number)):
-        if number:
-            guide = db.exec(select(Guide).where(Guide.provider_id == provider.id, column == number)).first()
-            if guide is not None:
-                return guide
-    return None
+@dataclass
+class _Known:
+    """The provider's guides a lot names, loaded in a few queries instead of several per guide."""
+
+    by_provider_number: dict[str, Guide]
+    by_operator_number: dict[str, Guide]
+    cards: dict[int, str]
+    items: dict[int, list[GuideItem]]
+    billed: set[int]
+
+    def find(self, parsed: ParsedGuide) -> Guide | None:
+        return (self.by_provider_number.get(parsed.provider_guide_number or "")
+                or self.by_operator_number.get(parsed.operator_guide_number or ""))
+
+
+def _load_known(db: Session, provider: Provider, lot: LotValidation) -> _Known:
+    provider_numbers = {g.provider_guide_number for g in lot.guides if g.provider_guide_number}
+    operator_numbers = {g.operator_guide_number for g in lot.guides if g.operator_guide_number}
+    rows = db.exec(
+        select(Guide, Beneficiary.card_number)
+        .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+        .where(Guide.provider_id == provider.id,
+               or_(Guide.provider_guide_number.in_(provider_numbers), Guide.operator_guide_number.in_(operator_numbers)))
+    ).all()
+    guides = [guide for guide, _ in rows]
+    items: dict[int, list[GuideItem]] = {guide.id: [] for guide in guides}
+    for item in db.exec(select(GuideItem).where(GuideItem.guide_id.in_(list(items))).order_by(GuideItem.id)):
+        items[item.guide_id].append(item)
+    item_ids = [item.id for group in items.values() for item in group]
+    billed = set(db.exec(select(BilledItem.guide_item_id).where(BilledItem.guide_item_id.in_(item_ids))))
+    return _Known(
+        by_provider_number={g.provider_guide_number: g for g in guides},
+        by_operator_number={g.operator_guide_number: g for g in guides if g.operator_guide_number},
+        cards={guide.id: card for guide, card in rows},
+        items=items,
+        billed=billed,
+    )
 
 
 def _date_issues(parsed: ParsedGuide, guide: Guide, today: date) -> list[LotIssue]:
@@ -104,11 +134,9 @@ def _date_issues(parsed: ParsedGuide, guide: Guide, today: date) -> list[LotIssu
     return issues
 
 
-def _match_items(db: Session, parsed: ParsedGuide, guide: Guide, match: MatchedGuide) -> list[LotIssue]:
-    guide_items = list(db.exec(select(GuideItem).where(GuideItem.guide_id == guide.id).order_by(GuideItem.id)))
-    billed = set(db.exec(select(BilledItem.guide_item_id).where(
-        BilledItem.guide_item_id.in_([item.id for item in guide_items]))))
-    free = [item for item in guide_items if item.id not in billed]
+def _match_items(known: _Known, parsed: ParsedGuide, guide: Guide, match: MatchedGuide) -> list[LotIssue]:
+    guide_items = known.items[guide.id]
+    free = [item for item in guide_items if item.id not in known.billed]
     issues = []
     for parsed_item in parsed.items:
         same_code = [item for item in guide_items if item.code == parsed_item.code
@@ -135,8 +163,8 @@ def _match_items(db: Session, parsed: ParsedGuide, guide: Guide, match: MatchedG
 
 
 
-def _guide_issues(db: Session, provider: Provider, parsed: ParsedGuide, today: date) -> tuple[list[LotIssue], MatchedGuide | None]:
-    guide = _find_guide(db, provider, parsed)
+def _guide_issues(known: _Known, parsed: ParsedGuide, today: date) -> tuple[list[LotIssue], MatchedGuide | None]:
+    guide = known.find(parsed)
     if guide is None:
         # Another provider's guide is reported exactly like a missing one.
         return [_issue(parsed, CODE_GUIDE_INVALID, "guia não encontrada entre as guias do prestador.")], None
@@ -144,14 +172,14 @@ def _guide_issues(db: Session, provider: Provider, parsed: ParsedGuide, today: d
         return [_issue(parsed, CODE_NOT_AUTHORIZED,
                        f"guia não autorizada (situação: {TISS_STATUS_LABELS[guide.status]}).")], None
     issues = []
-    card = db.exec(select(Beneficiary.card_number).where(Beneficiary.id == guide.beneficiary_id)).one()
+    card = known.cards[guide.id]
     if parsed.card_number and parsed.card_number != card:
         issues.append(_issue(parsed, CODE_BENEFICIARY_MISMATCH,
                              f"carteira {parsed.card_number} diferente da carteira da guia autorizada."))
     issues += _date_issues(parsed, guide, today)
     performed_on = max(parsed.performed_dates) if parsed.performed_dates else (guide.performed_on or today)
     match = MatchedGuide(guide=guide, parsed=parsed, performed_on=performed_on)
-    issues += _match_items(db, parsed, guide, match)
+    issues += _match_items(known, parsed, guide, match)
     return issues, match
 
 
@@ -160,6 +188,7 @@ def check_lot(db: Session, provider: Provider, lot: LotValidation, *, today: dat
     operator = db.get(Operator, provider.operator_id)
     issues = _header_issues(db, provider, operator, lot)
     matches: list[MatchedGuide] = []
+    known = _load_known(db, provider, lot)
     seen: set[str] = set()
     for parsed in lot.guides:
         number = parsed.provider_guide_number or ""
@@ -167,7 +196,7 @@ def check_lot(db: Session, provider: Provider, lot: LotValidation, *, today: dat
             issues.append(_issue(parsed, CODE_GUIDE_ALREADY_SENT, "guia repetida no mesmo arquivo."))
             continue
         seen.add(number)
-        guide_issues, match = _guide_issues(db, provider, parsed, today)
+        guide_issues, match = _guide_issues(known, parsed, today)
         issues += guide_issues
         if match is not None:
             matches.append(match)

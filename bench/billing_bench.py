@@ -1,0 +1,110 @@
+"""Issue 3: "Faturar" first screen, checking a guide, confirming a 100-guide batch with its PDF,
+for a provider with about 10,000 unbilled items (server time of each event)."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from bench.common import measure, report
+from copass_app.db import session_scope
+from copass_app.models import Beneficiary, DraftGuide, Guide, GuideType, Provider, Role
+from copass_app.services import auth, batches, billing
+from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
+from copass_app.services.users import add_user
+from copass_app.state.billing import PAGE_SIZE, _guide_view, _summary_view
+
+TARGET_ITEMS = 10_000
+PERIOD_DAYS = 30
+
+
+def create_provider(engine) -> tuple[str, int]:
+    """A hospital whose last 30 days hold ≥ 10,000 released, unbilled items; returns (token, items)."""
+    rng = random.Random(SEED + 3)
+    catalogs = build_catalogs(random.Random(SEED))
+    today = date.today()
+    with session_scope(engine) as db:
+        provider = Provider(operator_id=1, code="900030", name="Hospital Bench Faturamento",
+                            document=full_cnpj("303030300001"), kind="Hospital")
+        db.add(provider)
+        db.flush()
+        add_user(db, "bench.faturamento", "Bench", "bench-senha-1", Role.PROVIDER, provider_code=provider.code)
+        beneficiaries = list(db.exec(select(Beneficiary.id)))
+        generate_guides(db, provider, (GuideType.SP_SADT, GuideType.CONSULTA, GuideType.RESUMO_INTERNACAO), 6500,
+                        beneficiaries, today, rng, catalogs, days_back=PERIOD_DAYS - 8, chunk=5000)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    with session_scope(engine) as db:
+        token = auth.login(db, "bench.faturamento", "bench-senha-1")
+        summary = billing.open_draft(db, auth.actor_for_token(db, token), start=today - timedelta(days=PERIOD_DAYS),
+                                     end=today)
+    return token, summary.item_count_selected
+
+
+def faturar(engine, token: str) -> None:
+    """BillingState.open_period: open the draft for the period and show its first page."""
+    today = date.today()
+    with session_scope(engine) as db:
+        actor = auth.actor_for_token(db, token)
+        billing.open_draft(db, actor, start=today - timedelta(days=PERIOD_DAYS), end=today)
+        page = billing.draft_page(db, actor, page=1, page_size=PAGE_SIZE)
+    _summary_view(page.summary)
+    [_guide_view(guide) for guide in page.rows]
+
+
+def toggle(engine, token: str, guide_id: int, included: bool) -> None:
+    """BillingState.toggle_guide."""
+    with session_scope(engine) as db:
+        actor = auth.actor_for_token(db, token)
+        _summary_view(billing.set_guide_included(db, actor, guide_id, included))
+
+
+def choose_100_sadt(engine, token: str) -> None:
+    with session_scope(engine) as db:
+        actor = auth.actor_for_token(db, token)
+        billing.set_all_included(db, actor, False)
+        draft_id = db.exec(text("SELECT id FROM billing_draft WHERE user_id = :u"), params={"u": actor.user_id}).one()[0]
+        ids = db.exec(select(DraftGuide.guide_id).join(Guide, Guide.id == DraftGuide.guide_id)
+                      .where(DraftGuide.draft_id == draft_id, Guide.guide_type == GuideType.SP_SADT)
+                      .order_by(DraftGuide.guide_id).limit(100)).all()
+        for guide_id in ids:
+            billing.set_guide_included(db, actor, guide_id, True)
+
+
+def confirm_with_pdf(engine, token: str) -> float:
+    """BillingState.confirm then download_protocol; returns ms."""
+    start = time.perf_counter()
+    with session_scope(engine) as db:
+        actor = auth.actor_for_token(db, token)
+        confirmed = billing.confirm_draft(db, actor)
+    with session_scope(engine) as db:
+        batches.protocol_pdf(db, auth.actor_for_token(db, token), confirmed[0].batch_id)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert [b.guide_count for b in confirmed] == [100], confirmed
+    return elapsed
+
+
+def run(engine) -> bool:
+    token, items = create_provider(engine)
+    with session_scope(engine) as db:
+        page = billing.draft_page(db, auth.actor_for_token(db, token))
+    guide_id = page.rows[0].guide_id
+    flips = iter(range(10_000))
+    rows = [
+        (f"Faturar: primeira tela ({items} itens não faturados)", measure(lambda: faturar(engine, token), runs=15), 300),
+        ("marcar/desmarcar uma guia", measure(lambda: toggle(engine, token, guide_id, next(flips) % 2 == 0)), 50),
+    ]
+    confirm_samples = []
+    for _ in range(5):
+        faturar(engine, token)
+        choose_100_sadt(engine, token)
+        confirm_samples.append(confirm_with_pdf(engine, token))
+    confirm_samples.sort()
+    rows.append(("confirmar lote de 100 guias + PDF do protocolo",
+                 {"median": confirm_samples[2], "p95": confirm_samples[-1], "max": confirm_samples[-1]}, 1000))
+    return report("Faturamento de atendimentos (issue 3)", rows)

@@ -1,0 +1,81 @@
+"""Issue 4: a 100-guide SP/SADT lot (~0.4 MB), side by side in one run: bare lxml, checks 1–5,
+the whole upload pipeline with the database, and pytiss's validator."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from datetime import date
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from bench import tiss_bench
+from bench.common import report
+from copass_app.db import session_scope
+from copass_app.models import Beneficiary, BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider, Role
+from copass_app.services import auth, xml_lots
+from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
+from copass_app.services.lot_export import lot_for_guides
+from copass_app.services.users import add_user
+
+RUNS = 9
+
+
+def create_provider(engine):  # noqa: ANN201
+    rng = random.Random(SEED + 4)
+    with session_scope(engine) as db:
+        provider = Provider(operator_id=1, code="900040", name="Laboratório Bench XML",
+                            document=full_cnpj("404040400001"), kind="Laboratório")
+        db.add(provider)
+        db.flush()
+        add_user(db, "bench.xml", "Bench", "bench-senha-1", Role.PROVIDER, provider_code=provider.code)
+        beneficiaries = list(db.exec(select(Beneficiary.id)))
+        generate_guides(db, provider, (GuideType.SP_SADT,), 2500, beneficiaries, date.today(), rng,
+                        build_catalogs(random.Random(SEED)), days_back=40, chunk=5000)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    with session_scope(engine) as db:
+        return auth.actor_for_token(db, auth.login(db, "bench.xml", "bench-senha-1")), provider.id
+
+
+def next_lot(engine, provider_id: int, number: int) -> bytes:
+    """100 unbilled, authorized, performed SP/SADT guides of the provider as its system would send them."""
+    with session_scope(engine) as db:
+        provider = db.get(Provider, provider_id)
+        billed = select(GuideItem.guide_id).join(BilledItem, BilledItem.guide_item_id == GuideItem.id)
+        guides = db.exec(select(Guide).where(
+            Guide.provider_id == provider_id, Guide.status == GuideStatus.AUTORIZADO,
+            Guide.performed_on.is_not(None), Guide.id.not_in(billed)).order_by(Guide.id).limit(100)).all()
+        return lot_for_guides(db, provider, list(guides), f"B{number:06d}", pretty=True)
+
+
+def run(engine) -> bool:
+    actor, provider_id = create_provider(engine)
+    data = tiss_bench.bench_lot()
+    offline = dict(tiss_bench.bench_lines(runs=31, pytiss_runs=7, data=data))
+    pipeline, sizes = [], []
+    for number in range(RUNS):
+        lot = next_lot(engine, provider_id, number)
+        sizes.append(len(lot))
+        start = time.perf_counter()
+        outcome = xml_lots.receive_lot(actor, f"lote-{number}.xml", lot)
+        pipeline.append((time.perf_counter() - start) * 1000)
+        assert outcome.accepted, outcome.errors[:3]
+    labels = list(offline)
+    bare, checks, pytiss_ms = offline[labels[0]], offline[labels[1]], offline[labels[-1]]
+    print(f"\nLote de teste: {len(data) / 1000:.0f} KB (100 guias SP/SADT); lotes do pipeline: "
+          f"{statistics.median(sizes) / 1000:.0f} KB")
+    for label, ms in offline.items():
+        print(f"  {label:<58} {ms:7.1f} ms  ({ms / bare:.1f}× lxml puro)")
+    whole = statistics.median(pipeline)
+    print(f"  {'pipeline completo (verificações 1–6, banco, lote, protocolo)':<58} {whole:7.1f} ms")
+    print(f"  pytiss / verificações 1–5: {pytiss_ms / checks:.0f}× mais lento")
+    rows = [
+        ("verificações 1–5 em relação ao lxml puro", checks / bare, 3, "×", False),
+        ("pipeline completo com banco", {"median": whole, "p95": sorted(pipeline)[-2], "max": max(pipeline)}, 150),
+        ("pytiss em relação às verificações 1–5", pytiss_ms / checks, 20, "×", True),
+    ]
+    return report("Lotes XML TISS (issue 4)", rows)
