@@ -43,3 +43,8 @@ def pager(page: rx.Var, page_count: rx.Var, total: rx.Var, on_page) -> rx.Compon
         align="center",
         width="100%",
     )
+
+
+def action_link(label: rx.Var | str, on_click, **props) -> rx.Component:  # noqa: ANN001
+    """Looks like a link, acts like a button: an <a> without href would make the router reload the page."""
+    return rx.button(label, on_click=on_click, variant="ghost", size="2", cursor="pointer", padding="0", **props)

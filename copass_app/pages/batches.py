@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app.components.shell import page_shell
-from copass_app.components.ui import pager
+from copass_app.components.ui import action_link, pager
 from copass_app.state.batches import BatchesState
 
 STATUS_OPTIONS = [("todas", "Todas"), ("1", "Recebido"), ("2", "Em análise"), ("3", "Liberado para pagamento"),
@@ -75,8 +75,7 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
         rx.table.body(rx.foreach(BatchesState.rows, lambda row: rx.table.row(
-            rx.table.cell(rx.link(row["protocol"], on_click=BatchesState.open_summary(row["id"]), cursor="pointer",
-                                  class_name="batch-protocol")),
+            rx.table.cell(action_link(row["protocol"], BatchesState.open_summary(row["id"]), class_name="batch-protocol")),
             rx.table.cell(row["received_at"], white_space="nowrap"),
             rx.table.cell(row["competence"]),
             rx.table.cell(row["origin"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app.components.shell import page_shell
-from copass_app.components.ui import STATUS_COLORS, pager, sortable_header, status_badge
+from copass_app.components.ui import STATUS_COLORS, action_link, pager, sortable_header, status_badge
 from copass_app.services.guides import STATUS_GROUP_LABELS
 from copass_app.state.guides import GuidesState
 
@@ -69,8 +69,7 @@ def _table() -> rx.Component:
             rx.foreach(
                 GuidesState.rows,
                 lambda row: rx.table.row(
-                    rx.table.cell(rx.link(row["number"], on_click=GuidesState.open_guide(row["id"]), cursor="pointer",
-                                          class_name="guide-link")),
+                    rx.table.cell(action_link(row["number"], GuidesState.open_guide(row["id"]), class_name="guide-link")),
                     rx.table.cell(row["type"]),
                     rx.table.cell(rx.vstack(rx.text(row["beneficiary"], size="2"),
                                             rx.text(row["card"], size="1", color_scheme="gray"), spacing="0")),

@@ -7,6 +7,7 @@ import reflex as rx
 from copass_app.db import session_scope
 from copass_app.services import auth as auth_service
 from copass_app.services.access import Actor
+from copass_app.services.errors import DomainError
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/guias"
@@ -25,12 +26,10 @@ class AuthState(rx.State):
         """Checked against the session table on every call, so a logout elsewhere takes effect at once."""
         with session_scope() as db:
             actor = auth_service.actor_for_token(db, self.session_token)
-        if actor is None:
-            self.user_name = self.user_login = self.provider_name = ""
-            self.is_staff = False
-            return None
-        self.user_name, self.user_login = actor.name, actor.login
-        self.provider_name, self.is_staff = actor.provider_name, actor.is_staff
+        shown = (actor.name, actor.login, actor.provider_name, actor.is_staff) if actor else ("", "", "", False)
+        # Assign only on change: every assignment sends the header's vars to the browser again.
+        if shown != (self.user_name, self.user_login, self.provider_name, self.is_staff):
+            self.user_name, self.user_login, self.provider_name, self.is_staff = shown
         return actor
 
     def login_redirect(self) -> rx.event.EventSpec:
@@ -58,3 +57,18 @@ async def actor_or_redirect(state: rx.State, *, staff: bool = False):
     if not staff and actor.is_staff:
         return None, rx.redirect(STAFF_HOME_ROUTE, replace=True)
     return actor, None
+
+
+async def call_service(state: rx.State, action, *, staff: bool = False):  # noqa: ANN001, ANN201
+    """Run `action(db, actor)` for the logged-in user in one transaction: (result, event to return).
+
+    A missing session redirects to the login; a refusal becomes a toast with its Portuguese message.
+    """
+    actor, redirect = await actor_or_redirect(state, staff=staff)
+    if redirect:
+        return None, redirect
+    try:
+        with session_scope() as db:
+            return action(db, actor), None
+    except DomainError as error:
+        return None, rx.toast.error(str(error), duration=8000)

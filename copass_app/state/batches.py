@@ -10,7 +10,8 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import batches as batch_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect
+from copass_app.state.auth import actor_or_redirect, call_service
+from copass_app.state.files import download_file
 
 
 def _batch_row(row: batch_service.BatchRow) -> dict[str, str]:
@@ -95,14 +96,9 @@ class BatchesState(rx.State):
 
     @rx.event
     async def open_summary(self, batch_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                summary = batch_service.batch_summary(db, actor, int(batch_id))
-        except DomainError as error:
-            return rx.toast.error(str(error))
+        summary, event = await call_service(self, lambda db, actor: batch_service.batch_summary(db, actor, int(batch_id)))
+        if summary is None:
+            return event
         self.summary = {
             "id": str(summary.id),
             "protocol": summary.protocol_number,
@@ -133,25 +129,12 @@ class BatchesState(rx.State):
 
     @rx.event
     async def download_protocol(self, batch_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                filename, pdf = batch_service.protocol_pdf(db, actor, int(batch_id))
-        except DomainError as error:
-            return rx.toast.error(str(error))
-        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+        return await download_file(self, "protocol", batch_id)
 
     @rx.event
     async def reverse(self, batch_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                batch_service.reverse_batch(db, actor, int(batch_id))
-        except DomainError as error:
-            return rx.toast.error(str(error), duration=8000)
+        _, event = await call_service(self, lambda db, actor: batch_service.reverse_batch(db, actor, int(batch_id)))
+        if event is not None:
+            return event
         await self._reload()
         return rx.toast.success("Lote estornado: as guias voltaram a ficar disponíveis para faturamento.")

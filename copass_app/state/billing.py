@@ -9,11 +9,11 @@ import reflex as rx
 
 from copass_app import formatting
 from copass_app.db import session_scope
-from copass_app.services import batches as batch_service
 from copass_app.services import billing
 from copass_app.services import catalog as catalog_service
 from copass_app.services.errors import DomainError
 from copass_app.state.auth import actor_or_redirect
+from copass_app.state.files import download_file
 
 PAGE_SIZE = 20
 CATALOG_LABELS = {"18": "Taxas e diárias (TUSS 18)", "19": "Materiais (TUSS 19)", "20": "Medicamentos (TUSS 20)"}
@@ -214,15 +214,7 @@ class BillingState(rx.State):
 
     @rx.event
     async def download_protocol(self, batch_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                filename, pdf = batch_service.protocol_pdf(db, actor, int(batch_id))
-        except DomainError as error:
-            return rx.toast.error(str(error))
-        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+        return await download_file(self, "protocol", batch_id)
 
     # ---- catalog dialog --------------------------------------------------------------------
     @rx.event

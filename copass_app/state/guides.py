@@ -10,7 +10,7 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import guides as guide_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect
+from copass_app.state.auth import actor_or_redirect, call_service
 
 
 def _parse_iso(value: str) -> date | None:
@@ -129,14 +129,11 @@ class GuidesState(rx.State):
 
     @rx.event
     async def open_guide(self, guide_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                detail = guide_service.get_guide(db, actor, int(guide_id))
-        except (DomainError, ValueError) as error:
-            return rx.toast.error(getattr(error, "message", "Guia não encontrada."))
+        if not str(guide_id).isdigit():
+            return rx.toast.error("Guia não encontrada.")
+        detail, event = await call_service(self, lambda db, actor: guide_service.get_guide(db, actor, int(guide_id)))
+        if detail is None:
+            return event
         guide, beneficiary = detail.guide, detail.beneficiary
         group = guide_service.GROUP_OF_STATUS[guide.status]
         self.detail = {

@@ -9,9 +9,8 @@ import reflex as rx
 from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import api_tokens, xml_lots
-from copass_app.services import batches as batch_service
-from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect
+from copass_app.state.auth import actor_or_redirect, call_service
+from copass_app.state.files import download_file
 from copass_app.tiss import codes
 from copass_app.tiss.parsing import max_xml_bytes
 
@@ -94,28 +93,6 @@ class UploadState(rx.State):
         return await download_file(self, kind, record_id)
 
 
-async def download_file(state: rx.State, kind: str, record_id: str):
-    """Every file goes through a service that checks the owner; nothing is served from a public folder."""
-    actor, redirect = await actor_or_redirect(state)
-    if redirect:
-        return redirect
-    fetchers = {
-        "error_report": (xml_lots.error_report_pdf, "application/pdf"),
-        "original": (xml_lots.original_file, "application/xml"),
-        "receipt": (xml_lots.protocol_receipt_xml, "application/xml"),
-        "protocol": (batch_service.protocol_pdf, "application/pdf"),
-    }
-    if kind not in fetchers or not record_id.isdigit():
-        return rx.toast.error("Arquivo não encontrado.")
-    fetch, mime_type = fetchers[kind]
-    try:
-        with session_scope() as db:
-            filename, data = fetch(db, actor, int(record_id))
-    except DomainError as error:
-        return rx.toast.error(str(error))
-    return rx.download(data=data, filename=filename, mime_type=mime_type)
-
-
 class UploadHistoryState(rx.State):
     rows: list[dict[str, str]] = []
     total: int = 0
@@ -162,14 +139,9 @@ class UploadHistoryState(rx.State):
 
     @rx.event
     async def show_errors(self, upload_id: str, file_name: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                errors = xml_lots.upload_errors(db, actor, int(upload_id))
-        except DomainError as error:
-            return rx.toast.error(str(error))
+        errors, event = await call_service(self, lambda db, actor: xml_lots.upload_errors(db, actor, int(upload_id)))
+        if errors is None:
+            return event
         self.errors_title = file_name
         self.error_groups = group_errors(errors)
         self.errors_open = True
@@ -213,26 +185,17 @@ class ApiTokensState(rx.State):
 
     @rx.event
     async def create(self, form: dict):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                created = api_tokens.create_token(db, actor, str(form.get("name", "")))
-        except DomainError as error:
-            return rx.toast.error(str(error))
+        name = str(form.get("name", ""))
+        created, event = await call_service(self, lambda db, actor: api_tokens.create_token(db, actor, name))
+        if created is None:
+            return event
         self.new_token = created.token
         return await self._reload()
 
     @rx.event
     async def revoke(self, token_id: str):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        try:
-            with session_scope() as db:
-                api_tokens.revoke_token(db, actor, int(token_id))
-        except DomainError as error:
-            return rx.toast.error(str(error))
+        _, event = await call_service(self, lambda db, actor: api_tokens.revoke_token(db, actor, int(token_id)))
+        if event is not None:
+            return event
         await self._reload()
         return rx.toast.success("Token revogado: sistemas que o usam deixam de ser aceitos.")
