@@ -46,6 +46,11 @@ class LotOutcome:
     response_xml: bytes = b""  # PROTOCOLO_RECEBIMENTO with the protocol, or with the errors
 
 
+def issue_record(issue: LotIssue) -> dict:
+    """An error as the history keeps it: the CLI's JSON fields plus the guide, to group the report."""
+    return {**issue.to_dict(), "guide_number": issue.guide_number}
+
+
 def _too_large(size: int) -> LotIssue:
     limit_mb = max_xml_bytes() / 1_000_000
     return LotIssue(message=f"Arquivo de {size / 1_000_000:.1f} MB excede o limite de {limit_mb:.0f} MB.",
@@ -94,7 +99,7 @@ def _record(db: Session, actor: Actor, provider: Provider, *, file_name: str, da
     record = UploadRecord(provider_id=provider.id, user_id=actor.user_id, via=via, file_name=file_name,
                           size_bytes=len(data), md5=md5, lot_number=lot_number or "", received_at=now,
                           accepted=not errors, error_count=len(errors),
-                          errors_json=json.dumps([issue.to_dict() for issue in errors], ensure_ascii=False),
+                          errors_json=json.dumps([issue_record(issue) for issue in errors], ensure_ascii=False),
                           batch_id=batch_id)
     db.add(record)
     db.flush()

@@ -83,7 +83,7 @@ class UploadState(rx.State):
             "guides": str(outcome.guide_count),
             "error_count": str(len(outcome.errors)),
         }
-        self.error_groups = group_errors([issue.to_dict() for issue in outcome.errors])
+        self.error_groups = group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
         if outcome.accepted:
             return rx.toast.success(f"Lote aceito: protocolo {outcome.protocol_number}.")
         return rx.toast.error(f"Arquivo recusado com {len(outcome.errors)} erro(s).")
@@ -116,6 +116,7 @@ class UploadHistoryState(rx.State):
                 "received_at": formatting.datetime_br(r.received_at),
                 "user": r.user_login if r.via == "WEB" else f"{r.user_login} (API)",
                 "md5": r.md5,
+                "md5_short": f"{r.md5[:8]}…",
                 "result": "Aceito" if r.accepted else "Recusado",
                 "accepted": "1" if r.accepted else "",
                 "errors": str(r.error_count),

@@ -149,3 +149,15 @@ def test_lot_with_another_providers_guides_is_refused_and_bills_nothing(db, fact
     assert not outcome.accepted
     assert {e.code for e in outcome.errors} <= {"1307", "5014"}
     assert db.exec(select(BilledItem)).all() == []
+
+
+def test_guide_errors_are_kept_with_their_guide_for_the_report(db, clinic):
+    provider, actor, guides = clinic
+    guides[1].status = "3"  # negada after the file was written
+    db.add(guides[1])
+    db.commit()
+    outcome = xml_lots.receive_lot(actor, "c.xml", lot_for_guides(db, provider, guides, "7010"))
+    kept = xml_lots.upload_errors(db, actor, outcome.upload_id)
+    assert [(e["code"], e["guide_number"]) for e in kept] == [("1402", guides[1].provider_guide_number)]
+    _, pdf = xml_lots.error_report_pdf(db, actor, outcome.upload_id)
+    assert f"Guia {guides[1].provider_guide_number}" in _pdf_text(pdf)
