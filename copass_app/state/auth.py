@@ -7,7 +7,7 @@ import reflex as rx
 from copass_app.db import session_scope
 from copass_app.services import auth as auth_service
 from copass_app.services.access import Actor
-from copass_app.services.errors import DomainError
+from copass_app.services.errors import DomainError, NotFound
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/guias"
@@ -72,3 +72,19 @@ async def call_service(state: rx.State, action, *, staff: bool = False):  # noqa
             return action(db, actor), None
     except DomainError as error:
         return None, rx.toast.error(str(error), duration=8000)
+
+
+def record_id(value: object) -> int:
+    """An id sent by the browser: anything but digits is treated as a record that does not exist."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise NotFound("Registro não encontrado.")
+    return int(text)
+
+
+def page_number(value: object, page_count: int) -> int:
+    try:
+        page = int(value)
+    except (TypeError, ValueError):
+        page = 1
+    return max(1, min(page, page_count))

@@ -10,7 +10,7 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import batches as batch_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect, call_service
+from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
 from copass_app.state.files import download_file
 
 
@@ -91,12 +91,12 @@ class BatchesState(rx.State):
 
     @rx.event
     async def go_to_page(self, page: int):
-        self.page = max(1, min(int(page), self.page_count))
+        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event
     async def open_summary(self, batch_id: str):
-        summary, event = await call_service(self, lambda db, actor: batch_service.batch_summary(db, actor, int(batch_id)))
+        summary, event = await call_service(self, lambda db, actor: batch_service.batch_summary(db, actor, record_id(batch_id)))
         if summary is None:
             return event
         self.summary = {
@@ -133,7 +133,7 @@ class BatchesState(rx.State):
 
     @rx.event
     async def reverse(self, batch_id: str):
-        _, event = await call_service(self, lambda db, actor: batch_service.reverse_batch(db, actor, int(batch_id)))
+        _, event = await call_service(self, lambda db, actor: batch_service.reverse_batch(db, actor, record_id(batch_id)))
         if event is not None:
             return event
         await self._reload()

@@ -12,7 +12,7 @@ from copass_app.db import session_scope
 from copass_app.services import billing
 from copass_app.services import catalog as catalog_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect
+from copass_app.state.auth import actor_or_redirect, page_number, record_id
 from copass_app.state.files import download_file
 
 PAGE_SIZE = 20
@@ -160,14 +160,14 @@ class BillingState(rx.State):
 
     @rx.event
     async def go_to_page(self, page: int):
-        self.page = max(1, min(int(page), self.page_count))
+        self.page = page_number(page, self.page_count)
         return await self._run(lambda db, actor: None)
 
     # ---- selection and dates -------------------------------------------------------------
     @rx.event
     async def toggle_guide(self, guide_id: str, included: bool):
         def action(db, actor):  # noqa: ANN001, ANN202
-            return billing.set_guide_included(db, actor, int(guide_id), bool(included))
+            return billing.set_guide_included(db, actor, record_id(guide_id), bool(included))
 
         summary, event = await self._call(action, reload=False)
         if summary is not None:
@@ -187,7 +187,7 @@ class BillingState(rx.State):
             new_date = date.fromisoformat(value)
         except ValueError:
             return rx.toast.error("Data de realização inválida.")
-        return await self._run(lambda db, actor: billing.change_performed_date(db, actor, int(guide_id), new_date))
+        return await self._run(lambda db, actor: billing.change_performed_date(db, actor, record_id(guide_id), new_date))
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
@@ -310,7 +310,7 @@ class BillingState(rx.State):
             return rx.toast.error(error.message)
 
         def action(db, actor):  # noqa: ANN001, ANN202
-            return billing.add_extra_item(db, actor, int(self.dialog_guide_id), int(hit["id"]),
+            return billing.add_extra_item(db, actor, record_id(self.dialog_guide_id), record_id(hit["id"]),
                                           quantity=quantity, unit_value=value)
 
         summary, event = await self._call(action, reload=False)
@@ -323,4 +323,4 @@ class BillingState(rx.State):
 
     @rx.event
     async def remove_extra(self, extra_item_id: str):
-        return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, int(extra_item_id)))
+        return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))

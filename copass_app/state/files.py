@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app.services import batches, xml_lots
-from copass_app.state.auth import call_service
+from copass_app.state.auth import call_service, record_id
 
 FETCHERS = {
     "error_report": (xml_lots.error_report_pdf, "application/pdf"),
@@ -16,11 +16,11 @@ FETCHERS = {
 }
 
 
-async def download_file(state: rx.State, kind: str, record_id: str):  # noqa: ANN201
-    if kind not in FETCHERS or not str(record_id).isdigit():
+async def download_file(state: rx.State, kind: str, record: str):  # noqa: ANN201
+    if kind not in FETCHERS:
         return rx.toast.error("Arquivo não encontrado.")
     fetch, mime_type = FETCHERS[kind]
-    found, event = await call_service(state, lambda db, actor: fetch(db, actor, int(record_id)))
+    found, event = await call_service(state, lambda db, actor: fetch(db, actor, record_id(record)))
     if found is None:
         return event
     filename, data = found

@@ -10,7 +10,7 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import guides as guide_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect, call_service
+from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
 
 
 def _parse_iso(value: str) -> date | None:
@@ -124,14 +124,12 @@ class GuidesState(rx.State):
 
     @rx.event
     async def go_to_page(self, page: int):
-        self.page = max(1, min(int(page), self.page_count))
+        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event
     async def open_guide(self, guide_id: str):
-        if not str(guide_id).isdigit():
-            return rx.toast.error("Guia não encontrada.")
-        detail, event = await call_service(self, lambda db, actor: guide_service.get_guide(db, actor, int(guide_id)))
+        detail, event = await call_service(self, lambda db, actor: guide_service.get_guide(db, actor, record_id(guide_id)))
         if detail is None:
             return event
         guide, beneficiary = detail.guide, detail.beneficiary

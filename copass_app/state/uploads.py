@@ -9,7 +9,7 @@ import reflex as rx
 from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import api_tokens, xml_lots
-from copass_app.state.auth import actor_or_redirect, call_service
+from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
 from copass_app.state.files import download_file
 from copass_app.tiss import codes
 from copass_app.tiss.parsing import max_xml_bytes
@@ -135,12 +135,12 @@ class UploadHistoryState(rx.State):
 
     @rx.event
     async def go_to_page(self, page: int):
-        self.page = max(1, min(int(page), self.page_count))
+        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event
     async def show_errors(self, upload_id: str, file_name: str):
-        errors, event = await call_service(self, lambda db, actor: xml_lots.upload_errors(db, actor, int(upload_id)))
+        errors, event = await call_service(self, lambda db, actor: xml_lots.upload_errors(db, actor, record_id(upload_id)))
         if errors is None:
             return event
         self.errors_title = file_name
@@ -195,7 +195,7 @@ class ApiTokensState(rx.State):
 
     @rx.event
     async def revoke(self, token_id: str):
-        _, event = await call_service(self, lambda db, actor: api_tokens.revoke_token(db, actor, int(token_id)))
+        _, event = await call_service(self, lambda db, actor: api_tokens.revoke_token(db, actor, record_id(token_id)))
         if event is not None:
             return event
         await self._reload()
