@@ -9,14 +9,14 @@ from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.guides import guides_page
 from copass_app.pages.login import login_page
-from copass_app.pages.staff import staff_home_page
+from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
 from copass_app.state.guides import GuidesState
 from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
-from copass_app.state.staff import StaffHomeState
+from copass_app.state.staff import ReceivedBatchesState, StaffHomeState
 from copass_app.state.uploads import ApiTokensState, UploadHistoryState, UploadState
 from copass_app.tiss.schema import verify_schema_pins
 
@@ -38,6 +38,7 @@ PAGES = [
     ("/acompanhamento/envios", upload_history_page, UploadHistoryState.on_load, "Envios de XML"),
     ("/integracao", api_tokens_page, ApiTokensState.on_load, "Integração (API)"),
     ("/operadora", staff_home_page, StaffHomeState.on_load, "Operadora"),
+    ("/operadora/lotes", received_batches_page, ReceivedBatchesState.on_load, "Lotes recebidos"),
 ]
 for route, component, on_load, title in PAGES:
     app.add_page(component, route=route, on_load=on_load, title=f"{title} · Portal do Prestador")

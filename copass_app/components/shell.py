@@ -27,6 +27,7 @@ PROVIDER_MENU: list[MenuEntry] = [
 ]
 STAFF_MENU: list[MenuEntry] = [
     MenuEntry("Operadora", "Prestadores", "/operadora"),
+    MenuEntry("Operadora", "Lotes recebidos", "/operadora/lotes"),
 ]
 
 

@@ -172,7 +172,22 @@ def list_batches(
 ) -> BatchPage:
     """The provider's batches, newest first, one page at a time."""
     provider_id = require_provider(actor)
-    conditions = [Batch.provider_id == provider_id, *_filter_conditions(filters)]
+    conditions = [Batch.provider_id == provider_id, *filter_conditions(filters)]
+    batches, page = batches_page(db, conditions, page=page, page_size=page_size)
+    return BatchPage(rows=[batch_row(b) for b in batches], total=page.total, page=page.page,
+                     page_count=page.page_count, page_size=page.page_size)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    total: int
+    page: int
+    page_count: int
+    page_size: int
+
+
+def batches_page(db: Session, conditions: list, *, page: int, page_size: int) -> tuple[list[Batch], PageInfo]:
+    """Newest first, one page, paged in SQL (shared by the provider's and the staff's lists)."""
     total = db.exec(select(func.count()).select_from(Batch).where(*conditions)).one()
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page_count = max(1, -(-total // page_size))
@@ -184,8 +199,7 @@ def list_batches(
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
-    return BatchPage(rows=[batch_row(b) for b in batches], total=total, page=page, page_count=page_count,
-                     page_size=page_size)
+    return list(batches), PageInfo(total, page, page_count, page_size)
 
 
 def batch_summary(db: Session, actor: Actor, batch_id: int) -> BatchSummary:
@@ -406,7 +420,7 @@ def _brasilia_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=fmt.BRASILIA)
 
 
-def _filter_conditions(filters: BatchFilters) -> list:
+def filter_conditions(filters: BatchFilters) -> list:
     conditions = []
     if filters.status:
         try:

@@ -3,16 +3,46 @@ which sets the data de processamento and ends the provider's right to an estorno
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from copass_app.models import Batch, BatchStatus, utcnow
+from copass_app.models import Batch, BatchStatus, Provider, utcnow
 from copass_app.services import audit
 from copass_app.services.access import Actor, require_staff
-from copass_app.services.batches import BATCH_NOT_FOUND, STATUS_LABELS, transaction
+from copass_app.services.batches import (
+    BATCH_NOT_FOUND,
+    PAGE_SIZE,
+    STATUS_LABELS,
+    BatchFilters,
+    BatchRow,
+    PageInfo,
+    batch_row,
+    batches_page,
+    filter_conditions,
+    transaction,
+)
 from copass_app.services.errors import DomainError, NotFound
+
+
+@dataclass(frozen=True)
+class ReceivedBatch:
+    row: BatchRow
+    provider_code: str
+    provider_name: str
+
+
+def list_received(
+    db: Session, staff_actor: Actor, filters: BatchFilters = BatchFilters(), *, page: int = 1, page_size: int = PAGE_SIZE
+) -> tuple[list[ReceivedBatch], PageInfo]:
+    """Every provider's batches, newest first, for the operator's staff."""
+    require_staff(staff_actor)
+    batches, info = batches_page(db, filter_conditions(filters), page=page, page_size=page_size)
+    providers = {p.id: p for p in db.exec(select(Provider).where(Provider.id.in_({b.provider_id for b in batches})))}
+    return [ReceivedBatch(batch_row(b), providers[b.provider_id].code, providers[b.provider_id].name)
+            for b in batches], info
 
 
 def start_analysis(db: Session, staff_actor: Actor, batch_id: int, *, now: datetime | None = None) -> None:

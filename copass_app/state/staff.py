@@ -7,7 +7,9 @@ import reflex as rx
 from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services.providers import list_providers
-from copass_app.state.auth import actor_or_redirect
+from copass_app.models import BatchStatus
+from copass_app.services import batches, processing
+from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
 
 
 class StaffHomeState(rx.State):
@@ -31,3 +33,65 @@ class StaffHomeState(rx.State):
             for p in summaries
         ]
         return None
+
+
+class ReceivedBatchesState(rx.State):
+    """"Lotes recebidos": every provider's batches; staff start the analysis (data de processamento)."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    page_count: int = 1
+    status: str = "1"
+
+    async def _reload(self):
+        status = self.status if self.status in {s.value for s in BatchStatus} else None
+        found, event = await call_service(
+            self, lambda db, actor: processing.list_received(db, actor, batches.BatchFilters(status=status),
+                                                             page=self.page), staff=True)
+        if found is None:
+            return event
+        received, info = found
+        self.rows = [
+            {
+                "id": str(r.row.id),
+                "provider": f"{r.provider_code} · {r.provider_name}",
+                "protocol": r.row.protocol_number,
+                "received_at": formatting.datetime_br(r.row.received_at),
+                "competence": formatting.competence(r.row.competence),
+                "origin": r.row.origin_label,
+                "guides": str(r.row.guide_count),
+                "total": formatting.money(r.row.total),
+                "status_label": r.row.status_label,
+                "can_start": "1" if r.row.status == BatchStatus.RECEBIDO else "",
+            }
+            for r in received
+        ]
+        self.total, self.page, self.page_count = info.total, info.page, info.page_count
+        return None
+
+    @rx.event
+    async def on_load(self):
+        self.page = 1
+        return await self._reload()
+
+    @rx.event
+    async def filter_status(self, status: str | list[str]):
+        self.status = status if isinstance(status, str) else status[0]
+        self.page = 1
+        return await self._reload()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        self.page = page_number(page, self.page_count)
+        return await self._reload()
+
+    @rx.event
+    async def start_analysis(self, batch_id: str):
+        _, event = await call_service(
+            self, lambda db, actor: processing.start_analysis(db, actor, record_id(batch_id)), staff=True)
+        if event is not None:
+            return event
+        await self._reload()
+        return rx.toast.success("Análise iniciada: a data de processamento foi registrada e o prestador não pode "
+                                "mais estornar o lote.")

@@ -18,7 +18,7 @@ from tests.browser.conftest import login
 pytestmark = pytest.mark.browser
 
 
-def _valid_lot(live_app, path: Path) -> None:
+def _valid_lot(live_app, path: Path, lot_number: str = "880001") -> None:
     """A lot of two unbilled authorized guides of the laboratory, as its own system would write it."""
     engine = create_engine(live_app["env"]["DATABASE_URL"])
     with Session(engine) as db:
@@ -27,7 +27,7 @@ def _valid_lot(live_app, path: Path) -> None:
         guides = db.exec(select(Guide).where(
             Guide.provider_id == provider.id, Guide.status == GuideStatus.AUTORIZADO, Guide.guide_type == "SP_SADT",
             Guide.performed_on.is_not(None), Guide.id.not_in(billed)).order_by(Guide.id).limit(2)).all()
-        path.write_bytes(lot_for_guides(db, provider, list(guides), "880001"))
+        path.write_bytes(lot_for_guides(db, provider, list(guides), lot_number))
     engine.dispose()
 
 
@@ -72,3 +72,35 @@ def test_lab_uploads_valid_and_invalid_lots(page, live_app, tmp_path):
     table = page.locator("#uploads-table")
     expect(table).to_contain_text("lote-com-hash-errado.xml")
     expect(table).to_contain_text(number)
+
+
+def test_staff_processing_ends_the_providers_estorno(page, live_app, tmp_path):
+    base = live_app["url"]
+    login(page, base, "laboratorio")
+    page.wait_for_url(re.compile(r"/guias$"))
+    page.goto(f"{base}/envio-xml")
+    lot = tmp_path / "lote-880002.xml"
+    _valid_lot(live_app, lot, "880002")
+    _send(page, lot)
+    protocol = page.locator("#upload-protocol")
+    expect(protocol).to_have_text(re.compile(r"\d{12}"))
+    number = protocol.inner_text()
+    page.goto(f"{base}/acompanhamento")
+    expect(page.locator(".batch-row", has_text=number).locator(".reverse-batch")).to_be_visible()
+    page.click("#logout")
+
+    login(page, base, "operadora")
+    page.wait_for_url(re.compile(r"/operadora$"))
+    page.goto(f"{base}/operadora/lotes")
+    row = page.locator(".received-row", has_text=number)
+    expect(row).to_contain_text("Laboratório Análises Vitória S.A.")
+    row.locator(".start-analysis").click()
+    expect(page.locator(".received-row", has_text=number)).to_have_count(0)  # no longer "Recebido"
+    page.click("#logout")
+
+    login(page, base, "laboratorio")
+    page.wait_for_url(re.compile(r"/guias$"))
+    page.goto(f"{base}/acompanhamento")
+    row = page.locator(".batch-row", has_text=number)
+    expect(row).to_contain_text("Em análise")
+    expect(row.locator(".reverse-batch")).to_have_count(0)

@@ -367,3 +367,34 @@ def test_protocol_numbers_are_unique_and_readable(factory, db, clinic):
     # TISS numeroProtocolo is at most 12 characters (st_texto12; st_numerico12 in the demonstrativos).
     assert all(n.isdigit() and len(n) == 12 and n.startswith(f"{TODAY:%Y}") for n in numbers)
     assert batches.protocol_number_for(10**8, at(0)) == "000100000000"
+
+
+# --- the operator's staff ----------------------------------------------------------------------
+
+
+def test_staff_lists_every_providers_batches_and_starts_analysis(factory, db, clinic):
+    from copass_app.models import Role
+    from copass_app.services import processing
+
+    provider, actor = clinic
+    other = factory.provider(name="Hospital Outro")
+    mine = bill(factory, db, provider, actor, now=at(2))[0]
+    theirs = bill(factory, db, other, factory.actor(other), now=at(1))[0]
+    staff = factory.actor(role=Role.STAFF)
+    received, info = processing.list_received(db, staff)
+    assert [(r.row.id, r.provider_name) for r in received] == [(theirs.batch_id, "Hospital Outro"),
+                                                              (mine.batch_id, provider.name)]
+    assert info.total == 2
+    processing.start_analysis(db, staff, mine.batch_id)
+    received, _ = processing.list_received(db, staff, BatchFilters(status="2"))
+    assert [r.row.id for r in received] == [mine.batch_id]
+    assert received[0].row.processed_at is not None and not received[0].row.can_reverse
+
+
+def test_provider_cannot_list_every_providers_batches(factory, db, clinic):
+    from copass_app.services import processing
+    from copass_app.services.errors import PermissionDenied
+
+    _, actor = clinic
+    with pytest.raises(PermissionDenied):
+        processing.list_received(db, actor)
