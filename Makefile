@@ -40,7 +40,7 @@ test: install browser-deps
 # The same suite (browser tests aside: they run the app on its own SQLite file) on PostgreSQL.
 TEST_PG_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/copass_test
 test-pg: install
-	$(BIN)/python -m tests.create_pg_database "$(TEST_PG_URL)"
+	$(BIN)/python -m tests.pg "$(TEST_PG_URL)"
 	TEST_DATABASE_URL="$(TEST_PG_URL)" $(BIN)/pytest -q -m "not browser"
 
 bench: install

@@ -22,9 +22,9 @@ def fresh_database() -> tuple[str, Engine]:
 
     engine = get_engine()
     if engine.dialect.name == "postgresql":
-        from tests.conftest import _reset_postgres
+        from tests.pg import reset_schema
 
-        _reset_postgres(engine)
+        reset_schema(engine)
     upgrade(url)
     with session_scope(engine) as db:
         seed_demo(db)

@@ -20,19 +20,14 @@ os.environ.setdefault("COPASS_PRIVATE_DIR", str(_TMP / "private"))
 
 from copass_app.db import get_engine  # noqa: E402
 from copass_app.migrations import upgrade  # noqa: E402
-
-
-def _reset_postgres(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+from tests.pg import reset_schema  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     engine = get_engine()
     if make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql":
-        _reset_postgres(engine)
+        reset_schema(engine)
     # The real migrations build the schema, so a broken migration fails the suite.
     upgrade(TEST_DATABASE_URL)
     return engine
