@@ -10,8 +10,9 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import batches as batch_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
+from copass_app.state.auth import actor_or_redirect, call_service, record_id
 from copass_app.state.files import download_file
+from copass_app.state.paging import PagedState
 
 
 def _batch_row(row: batch_service.BatchRow) -> dict[str, str]:
@@ -33,11 +34,8 @@ def _batch_row(row: batch_service.BatchRow) -> dict[str, str]:
     }
 
 
-class BatchesState(rx.State):
+class BatchesState(PagedState, rx.State):
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_count: int = 1
     status: str = ""
     competence: str = ""
     date_from: str = ""
@@ -87,11 +85,6 @@ class BatchesState(rx.State):
         self.protocol = str(form.get("protocol", "")).strip()
         self.origin = str(form.get("origin", "")).replace("todas", "")
         self.page = 1
-        return await self._reload()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event

@@ -10,7 +10,8 @@ from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import guides as guide_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
+from copass_app.state.auth import actor_or_redirect, call_service, record_id
+from copass_app.state.paging import PagedState
 
 
 def _parse_iso(value: str) -> date | None:
@@ -34,12 +35,9 @@ def guide_row_view(row: guide_service.GuideRow) -> dict[str, str]:
     }
 
 
-class GuidesState(rx.State):
+class GuidesState(PagedState, rx.State):
     rows: list[dict[str, str]] = []
     counts: dict[str, int] = {}
-    total: int = 0
-    page: int = 1
-    page_count: int = 1
     status_group: str = ""
     date_from: str = ""
     date_to: str = ""
@@ -120,11 +118,6 @@ class GuidesState(rx.State):
             return None
         self.descending = not self.descending if self.sort == column else True
         self.sort = column
-        return await self._reload()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event

@@ -6,10 +6,11 @@ import reflex as rx
 
 from copass_app import formatting
 from copass_app.db import session_scope
-from copass_app.services.providers import list_providers
 from copass_app.models import BatchStatus
 from copass_app.services import batches, processing
-from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
+from copass_app.services.providers import list_providers
+from copass_app.state.auth import actor_or_redirect, call_service, record_id
+from copass_app.state.paging import PagedState
 
 
 class StaffHomeState(rx.State):
@@ -35,13 +36,10 @@ class StaffHomeState(rx.State):
         return None
 
 
-class ReceivedBatchesState(rx.State):
+class ReceivedBatchesState(PagedState, rx.State):
     """"Lotes recebidos": every provider's batches; staff start the analysis (data de processamento)."""
 
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_count: int = 1
     status: str = "1"
 
     async def _reload(self):
@@ -79,11 +77,6 @@ class ReceivedBatchesState(rx.State):
     async def filter_status(self, status: str | list[str]):
         self.status = status if isinstance(status, str) else status[0]
         self.page = 1
-        return await self._reload()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event

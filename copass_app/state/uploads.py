@@ -9,8 +9,9 @@ import reflex as rx
 from copass_app import formatting
 from copass_app.db import session_scope
 from copass_app.services import api_tokens, xml_lots
-from copass_app.state.auth import actor_or_redirect, call_service, page_number, record_id
+from copass_app.state.auth import actor_or_redirect, call_service, record_id
 from copass_app.state.files import download_file
+from copass_app.state.paging import PagedState
 from copass_app.tiss import codes
 from copass_app.tiss.parsing import max_xml_bytes
 
@@ -93,11 +94,8 @@ class UploadState(rx.State):
         return await download_file(self, kind, record_id)
 
 
-class UploadHistoryState(rx.State):
+class UploadHistoryState(PagedState, rx.State):
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_count: int = 1
     errors_open: bool = False
     errors_title: str = ""
     error_groups: list[dict] = []
@@ -131,11 +129,6 @@ class UploadHistoryState(rx.State):
     @rx.event
     async def on_load(self):
         self.page, self.errors_open = 1, False
-        return await self._reload()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page_number(page, self.page_count)
         return await self._reload()
 
     @rx.event

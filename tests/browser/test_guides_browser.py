@@ -30,6 +30,12 @@ def test_clinic_filters_denied_guides_opens_one_and_logs_out(page, live_app):
     expect(page.locator("#provider-name")).to_have_text("Clínica São Lucas de Especialidades Ltda")
     expect(page.locator(".guide-row").first).to_be_visible()
 
+    # Paging happens on the server: the next page is another page of the same list.
+    first_number = page.locator(".guide-link").first.inner_text()
+    page.click("#next-page")
+    expect(page.locator("#pager-label")).to_contain_text("Página 2 de")
+    expect(page.locator(".guide-link").first).not_to_have_text(first_number)
+
     denied_count = page.locator("#status-negada h1, #status-negada .rt-Heading").first.inner_text()
     page.click("#status-negada")
     expect(page.locator("#pager-label")).to_contain_text("Página 1 de")

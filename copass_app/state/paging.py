@@ -1,0 +1,21 @@
+"""Server-side paging shared by the list pages: the state holds one page, `_reload` fetches it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from copass_app.state.auth import page_number
+
+
+class PagedState(rx.State, mixin=True):
+    total: int = 0
+    page: int = 1
+    page_count: int = 1
+
+    async def _reload(self):
+        raise NotImplementedError
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        self.page = page_number(page, self.page_count)
+        return await self._reload()
