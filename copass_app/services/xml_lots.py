@@ -94,19 +94,45 @@ def _accept(db: Session, actor: Actor, provider: Provider, lot: LotValidation, m
     return batch.id, batch.protocol_number, receipt
 
 
-def _record(db: Session, actor: Actor, provider: Provider, *, file_name: str, data: bytes, md5: str, via: str,
-            now: datetime, lot_number: str, errors: list[LotIssue], batch_id: int | None) -> UploadRecord:
-    record = UploadRecord(provider_id=provider.id, user_id=actor.user_id, via=via, file_name=file_name,
-                          size_bytes=len(data), md5=md5, lot_number=lot_number or "", received_at=now,
-                          accepted=not errors, error_count=len(errors),
+@dataclass(frozen=True)
+class _Received:
+    """A file as it arrived, kept with the upload record whatever the outcome."""
+
+    file_name: str
+    data: bytes
+    md5: str
+    via: str
+    now: datetime
+    lot: LotValidation | None
+
+    @property
+    def guide_count(self) -> int:
+        return self.lot.guide_count if self.lot else 0
+
+
+def _record(db: Session, actor: Actor, provider: Provider, received: _Received, errors: list[LotIssue],
+            batch_id: int | None) -> UploadRecord:
+    record = UploadRecord(provider_id=provider.id, user_id=actor.user_id, via=received.via,
+                          file_name=received.file_name, size_bytes=len(received.data), md5=received.md5,
+                          lot_number=(received.lot.lot_number if received.lot else "") or "",
+                          received_at=received.now, accepted=not errors, error_count=len(errors),
                           errors_json=json.dumps([issue_record(issue) for issue in errors], ensure_ascii=False),
                           batch_id=batch_id)
     db.add(record)
     db.flush()
-    record.stored_path = storage.save(storage.upload_path(provider.id, record.id, md5), data)
+    record.stored_path = storage.save(storage.upload_path(provider.id, record.id, received.md5), received.data)
     audit.record(db, actor, "xml.accept" if not errors else "xml.refuse", "upload_record", record.id,
-                 f"{file_name}: {'aceito' if not errors else f'{len(errors)} erro(s)'}", at=now)
+                 f"{received.file_name}: {'aceito' if not errors else f'{len(errors)} erro(s)'}", at=received.now)
     return record
+
+
+def _refuse(db: Session, actor: Actor, provider: Provider, received: _Received, errors: list[LotIssue]) -> LotOutcome:
+    """Only the upload record stays, and the TISS answer carries the errors."""
+    record = _record(db, actor, provider, received, errors, None)
+    refusal = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
+                                refused_at=received.now.replace(tzinfo=None))
+    return LotOutcome(record.id, False, received.file_name, received.md5, errors, None, None,
+                      received.guide_count, refusal)
 
 
 def receive_lot(actor: Actor, file_name: str, data: bytes, *, via: str = "WEB", now: datetime | None = None,
@@ -116,7 +142,7 @@ def receive_lot(actor: Actor, file_name: str, data: bytes, *, via: str = "WEB", 
     now = now or utcnow()
     file_name = (file_name or "lote.xml").rsplit("/", 1)[-1][:200]
     lot = validate_lot(data, filename=file_name) if len(data) <= max_xml_bytes() else None
-    md5 = lot.md5 if lot else hashlib.md5(data).hexdigest()
+    received = _Received(file_name, data, lot.md5 if lot else hashlib.md5(data).hexdigest(), via, now, lot)
     errors = list(lot.errors) if lot else [_too_large(len(data))]
     try:
         with session_scope() as db:
@@ -124,33 +150,19 @@ def receive_lot(actor: Actor, file_name: str, data: bytes, *, via: str = "WEB", 
             if not errors:
                 check = check_lot(db, provider, lot, today=today or now.date())
                 errors = check.issues
-            batch_id = protocol = receipt = None
-            if not errors:
-                batch_id, protocol, receipt = _accept(db, actor, provider, lot, check.matches, now)
-            record = _record(db, actor, provider, file_name=file_name, data=data, md5=md5, via=via, now=now,
-                             lot_number=lot.lot_number if lot else "", errors=errors, batch_id=batch_id)
             if errors:
-                receipt = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
-                                            refused_at=now.replace(tzinfo=None))
-            return LotOutcome(record.id, not errors, file_name, md5, errors, batch_id, protocol,
-                              lot.guide_count if lot else 0, receipt)
+                return _refuse(db, actor, provider, received, errors)
+            batch_id, protocol, receipt = _accept(db, actor, provider, lot, check.matches, now)
+            record = _record(db, actor, provider, received, [], batch_id)
+            return LotOutcome(record.id, True, file_name, received.md5, [], batch_id, protocol,
+                              received.guide_count, receipt)
     except IntegrityError:
         # Another confirmation billed the same items (or took the lot number) a moment earlier.
         conflict = [LotIssue(message="Algumas guias do arquivo acabaram de ser faturadas em outro lote "
                                      "(ou o número de lote foi usado). Atualize e confira antes de reenviar.",
                              code=CODE_DUPLICATE)]
-        return receive_lot_refused(actor, file_name, data, md5, conflict, lot, via=via, now=now)
-
-
-def receive_lot_refused(actor: Actor, file_name: str, data: bytes, md5: str, errors: list[LotIssue],
-                        lot: LotValidation | None, *, via: str, now: datetime) -> LotOutcome:
-    with session_scope() as db:
-        provider = db.get(Provider, actor.provider_id)
-        record = _record(db, actor, provider, file_name=file_name, data=data, md5=md5, via=via, now=now,
-                         lot_number=lot.lot_number if lot else "", errors=errors, batch_id=None)
-        refusal = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
-                                    refused_at=now.replace(tzinfo=None))
-        return LotOutcome(record.id, False, file_name, md5, errors, None, None, lot.guide_count if lot else 0, refusal)
+        with session_scope() as db:
+            return _refuse(db, actor, db.get(Provider, provider_id), received, conflict)
 
 
 # --- history and files ---------------------------------------------------------------------------------

@@ -161,3 +161,31 @@ def test_guide_errors_are_kept_with_their_guide_for_the_report(db, clinic):
     assert [(e["code"], e["guide_number"]) for e in kept] == [("1402", guides[1].provider_guide_number)]
     _, pdf = xml_lots.error_report_pdf(db, actor, outcome.upload_id)
     assert f"Guia {guides[1].provider_guide_number}" in _pdf_text(pdf)
+
+
+def test_items_billed_by_another_session_meanwhile_refuse_the_lot_with_1702(db, factory, clinic, engine, monkeypatch):
+    """The check passes, then another transaction bills an item before this one writes: the key refuses it."""
+    from sqlmodel import Session
+
+    from copass_app.models import GuideItem
+
+    provider, actor, guides = clinic
+    rival = factory.batch(provider, actor.user_id, lot_number="rival")
+    db.commit()
+    real_check = xml_lots.check_lot
+
+    def check_then_lose_the_race(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        with Session(engine) as other:
+            item = other.exec(select(GuideItem).where(GuideItem.guide_id == guides[0].id)).first()
+            other.add(BilledItem(guide_item_id=item.id, batch_id=rival.id))
+            other.commit()
+        return result
+
+    monkeypatch.setattr(xml_lots, "check_lot", check_then_lose_the_race)
+    outcome = xml_lots.receive_lot(actor, "corrida.xml", lot_for_guides(db, provider, guides, "7011"))
+    assert not outcome.accepted and [e.code for e in outcome.errors] == ["1702"]
+    assert b"mensagemErro" in outcome.response_xml
+    assert db.exec(select(Batch).where(Batch.lot_number == "7011")).all() == []
+    record = db.get(UploadRecord, outcome.upload_id)
+    assert not record.accepted and storage.load(record.stored_path).startswith(b"<?xml")
