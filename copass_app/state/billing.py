@@ -8,11 +8,10 @@ from decimal import Decimal, InvalidOperation
 import reflex as rx
 
 from copass_app import formatting
-from copass_app.db import session_scope
 from copass_app.services import billing
 from copass_app.services import catalog as catalog_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import actor_or_redirect, page_number, record_id
+from copass_app.state.auth import call_service, page_number, record_id
 from copass_app.state.files import download_file
 
 PAGE_SIZE = 20
@@ -115,19 +114,15 @@ class BillingState(rx.State):
     async def _call(self, action, *, reload: bool = True, refresh: bool = False):  # noqa: ANN001
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
-        Refusals become a toast, never a crash; the page shows the draft as the database has it.
+        The page then shows the draft as the database has it, read in the same transaction.
         """
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return None, redirect
-        try:
-            with session_scope() as db:
-                outcome = action(db, actor)
-                if reload:
-                    self._show(db, actor, refresh=refresh)
-        except DomainError as error:
-            return None, rx.toast.error(str(error), duration=8000)
-        return outcome, None
+        def act_and_show(db, actor):  # noqa: ANN001, ANN202
+            outcome = action(db, actor)
+            if reload:
+                self._show(db, actor, refresh=refresh)
+            return outcome
+
+        return await call_service(self, act_and_show)
 
     async def _run(self, action, *, reload: bool = True, refresh: bool = False):  # noqa: ANN001
         return (await self._call(action, reload=reload, refresh=refresh))[1]
@@ -251,14 +246,12 @@ class BillingState(rx.State):
     @rx.event
     async def search(self, term: str):
         self.search_term = term
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
         if len(term.strip()) < 2:
             self.hits, self.selected_hit = [], -1
             return None
-        with session_scope() as db:
-            hits = catalog_service.search(db, self.dialog_table, term)
+        hits, event = await call_service(self, lambda db, actor: catalog_service.search(db, self.dialog_table, term))
+        if hits is None:
+            return event
         self.hits = [
             {"id": str(h.id), "code": h.code, "name": h.name, "unit": h.unit, "price": formatting.money(h.price),
              "price_plain": formatting.money(h.price).replace("R$", "").strip()}
