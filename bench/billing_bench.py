@@ -3,44 +3,29 @@ for a provider with about 10,000 unbilled items (server time of each event)."""
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlmodel import select
 
-from bench.common import measure, report
+from bench.common import bench_provider, measure, report
 from copass_app.db import session_scope
-from copass_app.models import Beneficiary, DraftGuide, Guide, GuideType, Provider, Role
+from copass_app.models import DraftGuide, Guide, GuideType
 from copass_app.services import auth, batches, billing
-from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
-from copass_app.services.users import add_user
 from copass_app.state.billing import PAGE_SIZE, _guide_view, _summary_view
 
-TARGET_ITEMS = 10_000
 PERIOD_DAYS = 30
 
 
 def create_provider(engine) -> tuple[str, int]:
     """A hospital whose last 30 days hold ≥ 10,000 released, unbilled items; returns (token, items)."""
-    rng = random.Random(SEED + 3)
-    catalogs = build_catalogs(random.Random(SEED))
+    _, token = bench_provider(engine, code="900030", name="Hospital Bench Faturamento", cnpj_base="303030300001",
+                              kind="Hospital", login="bench.faturamento",
+                              guide_types=(GuideType.SP_SADT, GuideType.CONSULTA, GuideType.RESUMO_INTERNACAO),
+                              guides=6500, days_back=PERIOD_DAYS - 8, seed_offset=3)
     today = date.today()
     with session_scope(engine) as db:
-        provider = Provider(operator_id=1, code="900030", name="Hospital Bench Faturamento",
-                            document=full_cnpj("303030300001"), kind="Hospital")
-        db.add(provider)
-        db.flush()
-        add_user(db, "bench.faturamento", "Bench", "bench-senha-1", Role.PROVIDER, provider_code=provider.code)
-        beneficiaries = list(db.exec(select(Beneficiary.id)))
-        generate_guides(db, provider, (GuideType.SP_SADT, GuideType.CONSULTA, GuideType.RESUMO_INTERNACAO), 6500,
-                        beneficiaries, today, rng, catalogs, days_back=PERIOD_DAYS - 8, chunk=5000)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    with session_scope(engine) as db:
-        token = auth.login(db, "bench.faturamento", "bench-senha-1")
         summary = billing.open_draft(db, auth.actor_for_token(db, token), start=today - timedelta(days=PERIOD_DAYS),
                                      end=today)
     return token, summary.item_count_selected

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from copass_app.db import get_engine, session_scope
+from copass_app.migrations import upgrade
+from copass_app.models import Beneficiary, Provider, Role
+from copass_app.services import auth
+from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides, seed_demo
+from copass_app.services.users import add_user
+from tests.pg import reset_schema
+
+BENCH_PASSWORD = "bench-senha-1"
 
 
 def fresh_database() -> tuple[str, Engine]:
     """A new SQLite file (or BENCH_DATABASE_URL) migrated and loaded with the demo data."""
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp(prefix='copass-bench-')) / 'bench.db'}"
     os.environ["DATABASE_URL"] = url
-    from copass_app.db import get_engine, session_scope
-    from copass_app.migrations import upgrade
-    from copass_app.services.demo import seed_demo
-
     engine = get_engine()
     if engine.dialect.name == "postgresql":
-        from tests.pg import reset_schema
-
         reset_schema(engine)
     upgrade(url)
     with session_scope(engine) as db:
@@ -71,3 +79,24 @@ def report(title: str, rows: list[tuple]) -> bool:
         verdict = "" if target is None else ("ok" if passed else "FORA DO ALVO")
         print(f"{label:<62} {shown} {target_text:>10} {verdict}")
     return ok
+
+
+def bench_provider(engine, *, code: str, name: str, cnpj_base: str, kind: str, login: str,
+                   guide_types: tuple, guides: int, days_back: int, seed_offset: int) -> tuple[int, str]:
+    """A provider with `guides` demo guides and a logged-in user; returns (provider id, session token)."""
+    with session_scope(engine) as db:
+        provider = Provider(operator_id=1, code=code, name=name, document=full_cnpj(cnpj_base), kind=kind)
+        db.add(provider)
+        db.flush()
+        add_user(db, login, "Bench", BENCH_PASSWORD, Role.PROVIDER, provider_code=code)
+        beneficiaries = list(db.exec(select(Beneficiary.id)))
+        generate_guides(db, provider, guide_types, guides, beneficiaries, date.today(), random.Random(SEED + seed_offset),
+                        build_catalogs(random.Random(SEED)), days_back=days_back, chunk=5000)
+        provider_id = provider.id
+    if engine.dialect.name == "postgresql":
+        # A live database has planner statistics (autovacuum); freshly bulk-loaded tables do not.
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    with session_scope(engine) as db:
+        return provider_id, auth.login(db, login, BENCH_PASSWORD)
+

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import random
-from datetime import date
 
-from sqlmodel import select
 
-from bench.common import measure, report
+from bench.common import bench_provider, measure, report
 from copass_app.db import session_scope
-from copass_app.models import Beneficiary, Provider, Role
 from copass_app.services import auth
-from copass_app.services.demo import SEED, GuideType, build_catalogs, full_cnpj, generate_guides
+from copass_app.services.demo import GuideType
 from copass_app.services.guides import GuideFilters, list_guides
-from copass_app.services.users import add_user
 from copass_app.state.guides import guide_row_view
 
 BENCH_GUIDES = 50_000
@@ -21,19 +16,11 @@ TARGET_MS = 150
 
 
 def create_big_provider(engine, guides: int = BENCH_GUIDES) -> str:
-    """A provider with `guides` guides; returns a session token of its user."""
-    rng = random.Random(SEED + 1)
-    with session_scope(engine) as db:
-        provider = Provider(operator_id=1, code="900050", name="Policlínica Grande Porte", document=full_cnpj("909090900001"),
-                            kind="Hospital")
-        db.add(provider)
-        db.flush()
-        add_user(db, "bench.guias", "Bench", "bench-senha-1", Role.PROVIDER, provider_code=provider.code)
-        beneficiary_ids = list(db.exec(select(Beneficiary.id)))
-        generate_guides(db, provider, tuple(GuideType), guides, beneficiary_ids, date.today(), rng,
-                        build_catalogs(random.Random(SEED)), first_number=1, days_back=365, chunk=5000)
-    with session_scope(engine) as db:
-        return auth.login(db, "bench.guias", "bench-senha-1")
+    """A provider with `guides` guides of every type over a year; returns a session token of its user."""
+    _, token = bench_provider(engine, code="900050", name="Policlínica Grande Porte", cnpj_base="909090900001",
+                              kind="Hospital", login="bench.guias", guide_types=tuple(GuideType), guides=guides,
+                              days_back=365, seed_offset=1)
+    return token
 
 
 def first_page(engine, token: str, filters: GuideFilters = GuideFilters(), sort: str = "requested_on") -> None:

@@ -3,42 +3,28 @@ the whole upload pipeline with the database, and pytiss's validator."""
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
-from datetime import date
 
-from sqlalchemy import text
 from sqlmodel import select
 
 from bench import tiss_bench
-from bench.common import report
+from bench.common import bench_provider, report
 from copass_app.db import session_scope
-from copass_app.models import Beneficiary, BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider, Role
+from copass_app.models import BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider
 from copass_app.services import auth, xml_lots
-from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
 from copass_app.services.lot_export import lot_for_guides
-from copass_app.services.users import add_user
 
 RUNS = 9
 
 
 def create_provider(engine):  # noqa: ANN201
-    rng = random.Random(SEED + 4)
+    """A laboratory with 2,500 SP/SADT guides; returns (its user as an actor, provider id)."""
+    provider_id, token = bench_provider(engine, code="900040", name="Laboratório Bench XML",
+                                        cnpj_base="404040400001", kind="Laboratório", login="bench.xml",
+                                        guide_types=(GuideType.SP_SADT,), guides=2500, days_back=40, seed_offset=4)
     with session_scope(engine) as db:
-        provider = Provider(operator_id=1, code="900040", name="Laboratório Bench XML",
-                            document=full_cnpj("404040400001"), kind="Laboratório")
-        db.add(provider)
-        db.flush()
-        add_user(db, "bench.xml", "Bench", "bench-senha-1", Role.PROVIDER, provider_code=provider.code)
-        beneficiaries = list(db.exec(select(Beneficiary.id)))
-        generate_guides(db, provider, (GuideType.SP_SADT,), 2500, beneficiaries, date.today(), rng,
-                        build_catalogs(random.Random(SEED)), days_back=40, chunk=5000)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-    with session_scope(engine) as db:
-        return auth.actor_for_token(db, auth.login(db, "bench.xml", "bench-senha-1")), provider.id
+        return auth.actor_for_token(db, token), provider_id
 
 
 def next_lot(engine, provider_id: int, number: int) -> bytes:
