@@ -167,9 +167,5 @@ class GuidesState(PagedState, rx.State):
         return None
 
     @rx.event
-    def close_guide(self):
-        self.detail_open = False
-
-    @rx.event
     def set_detail_open(self, value: bool):
         self.detail_open = value

@@ -74,11 +74,6 @@ def declared_hash(root: etree._Element) -> str | None:
     return (found[0].text or "").strip() if found else None
 
 
-def hash_matches(root: etree._Element) -> bool:
-    declared = declared_hash(root)
-    return bool(declared) and declared.lower() == compute_hash(root)
-
-
 def set_hash(root: etree._Element) -> str:
     """Write the hash into epilogo/hash (the element must exist) and return it; any tree."""
     found = _HASH_ELEMENT(root)
