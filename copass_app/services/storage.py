@@ -1,6 +1,6 @@
 """Providers' files kept privately on disk (never under Reflex's public upload dir).
 
-Files are named by provider and upload id; reads go through the services, which check the owner.
+Files are named by provider and content; reads go through the services, which check the owner.
 """
 
 from __future__ import annotations
@@ -33,5 +33,6 @@ def load(relative: str) -> bytes:
     return path.read_bytes()
 
 
-def upload_path(provider_id: int, upload_id: int, md5: str) -> str:
-    return f"uploads/{provider_id}/{upload_id:08d}-{md5}.xml"
+def upload_path(provider_id: int, md5: str) -> str:
+    """Named by content: a file sent again, or re-recorded after a rolled-back attempt, is stored once."""
+    return f"uploads/{provider_id}/{md5[:2]}/{md5}.xml"

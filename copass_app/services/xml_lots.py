@@ -117,10 +117,10 @@ def _record(db: Session, actor: Actor, provider: Provider, received: _Received, 
                           lot_number=(received.lot.lot_number if received.lot else "") or "",
                           received_at=received.now, accepted=not errors, error_count=len(errors),
                           errors_json=json.dumps([issue_record(issue) for issue in errors], ensure_ascii=False),
-                          batch_id=batch_id)
+                          batch_id=batch_id,
+                          stored_path=storage.save(storage.upload_path(provider.id, received.md5), received.data))
     db.add(record)
     db.flush()
-    record.stored_path = storage.save(storage.upload_path(provider.id, record.id, received.md5), received.data)
     audit.record(db, actor, "xml.accept" if not errors else "xml.refuse", "upload_record", record.id,
                  f"{received.file_name}: {'aceito' if not errors else f'{len(errors)} erro(s)'}", at=received.now)
     return record

@@ -189,3 +189,12 @@ def test_items_billed_by_another_session_meanwhile_refuse_the_lot_with_1702(db, 
     assert db.exec(select(Batch).where(Batch.lot_number == "7011")).all() == []
     record = db.get(UploadRecord, outcome.upload_id)
     assert not record.accepted and storage.load(record.stored_path).startswith(b"<?xml")
+
+
+def test_a_file_sent_twice_is_stored_once(db, clinic):
+    provider, actor, guides = clinic
+    data = lot_for_guides(db, provider, guides, "7012")
+    first = xml_lots.receive_lot(actor, "a.xml", data)
+    second = xml_lots.receive_lot(actor, "a-de-novo.xml", data)
+    paths = {db.get(UploadRecord, o.upload_id).stored_path for o in (first, second)}
+    assert len(paths) == 1 and storage.load(paths.pop()) == data
