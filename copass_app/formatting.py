@@ -108,15 +108,23 @@ def document_label(document: str) -> str:
     return "CPF" if _CPF_RE.fullmatch(raw) else "CNPJ"
 
 
-def file_size(size_bytes: int) -> str:
-    """12345 -> '12,1 KB (12.345 bytes)'; small files show only bytes."""
-    exact = f"{format_decimal(size_bytes, locale=LOCALE)} bytes"
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+def file_size(size_bytes: int, *, exact: bool = True) -> str:
+    """12345 -> '12,3 kB (12.345 bytes)'. Decimal units (1 MB = 1.000.000 bytes) everywhere, as
+    the upload limit is set in bytes and disks are sold: a limit and a size never mix units."""
+    in_bytes = f"{format_decimal(size_bytes, locale=LOCALE)} bytes"
+    for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
         if size_bytes >= factor:
             # Decimal keeps the rounding exact and predictable (no float).
             scaled = (Decimal(size_bytes) / factor).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            return f"{format_decimal(scaled, format='#,##0.0', locale=LOCALE)} {unit} ({exact})"
-    return exact
+            short = f"{format_decimal(scaled, format='#,##0.0', locale=LOCALE)} {unit}"
+            return f"{short} ({in_bytes})" if exact else short
+    return in_bytes
+
+
+def size_over_limit(size_bytes: int, limit_bytes: int) -> str:
+    """The one message for a file over the upload limit, both figures in the same unit."""
+    return (f"O arquivo tem {file_size(size_bytes, exact=False)} e excede o limite de "
+            f"{file_size(limit_bytes, exact=False)} ({format_decimal(limit_bytes, locale=LOCALE)} bytes).")
 
 
 def parse_money_br(text: str) -> Decimal:

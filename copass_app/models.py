@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from copass_app import clock
 from copass_app.dbtypes import Money, Quantity
 
 
@@ -56,7 +57,8 @@ class BatchOrigin(StrEnum):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    """Column defaults read the app's one clock (aware UTC)."""
+    return clock.now()
 
 
 class Operator(SQLModel, table=True):

@@ -109,8 +109,15 @@ def test_parse_money_br_invalid(bad):
 
 def test_file_size():
     assert fmt.file_size(512) == "512 bytes"
-    assert fmt.file_size(48213) == "47,1 KB (48.213 bytes)"
-    assert fmt.file_size(5 * 1024 * 1024) == "5,0 MB (5.242.880 bytes)"
+    assert fmt.file_size(48213) == "48,2 kB (48.213 bytes)"
+    assert fmt.file_size(5 * 1024 * 1024) == "5,2 MB (5.242.880 bytes)"
+    assert fmt.file_size(19_100_000, exact=False) == "19,1 MB"
+
+
+def test_size_over_limit_uses_one_unit():
+    # Was "19,1 MB … excede o limite de 20 MB" with the first in MiB and the second in MB.
+    message = fmt.size_over_limit(20_971_520, 20_000_000)
+    assert message == "O arquivo tem 21,0 MB e excede o limite de 20,0 MB (20.000.000 bytes)."
 
 
 def test_datetime_br_shows_stored_utc_in_brasilia_time():

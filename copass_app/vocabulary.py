@@ -1,0 +1,130 @@
+"""One entry per value of each domain enum: what people read, its badge colour, its place in
+the filters, and its TISS code. Pages, states, services and PDFs read labels from here only.
+
+No reflex and no database: the CLI and the reports use it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from copass_app.models import BatchOrigin, BatchStatus, GuideStatus, GuideType
+
+
+@dataclass(frozen=True)
+class Term:
+    value: str  # the enum value as stored
+    label: str  # what people read
+    color: str = "gray"  # Radix colour of its badge
+    short: str = ""  # a column or a filter, when the label is long
+    tiss_code: str = ""  # the TISS domain code, where one exists
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
+
+
+class Vocabulary:
+    """The terms of one enum, in the order filters and legends list them."""
+
+    def __init__(self, name: str, terms: list[Term]) -> None:
+        self.name = name
+        self._terms = {term.value: term for term in terms}
+
+    def __getitem__(self, value: StrEnum | str) -> Term:
+        return self._terms[str(value)]
+
+    def __contains__(self, value: object) -> bool:
+        return str(value) in self._terms
+
+    def __iter__(self):
+        return iter(self._terms.values())
+
+    def label(self, value: StrEnum | str) -> str:
+        return self[value].label
+
+    def options(self) -> list[tuple[str, str]]:
+        """(value, label) for a filter's select."""
+        return [(str(term.value), term.short_label) for term in self]
+
+    def colors(self) -> dict[str, str]:
+        return {term.value: term.color for term in self}
+
+
+# TISS dm_statusProtocolo, the life of a batch.
+BATCH_STATUS = Vocabulary("situação do lote", [
+    Term(BatchStatus.RECEBIDO, "Recebido", "blue", tiss_code="1"),
+    Term(BatchStatus.EM_ANALISE, "Em análise", "amber", tiss_code="2"),
+    Term(BatchStatus.LIBERADO_PAGAMENTO, "Liberado para pagamento", "teal", tiss_code="3"),
+    Term(BatchStatus.ENCERRADO_SEM_PAGAMENTO, "Encerrado sem pagamento", "red", tiss_code="4"),
+    Term(BatchStatus.ANALISADO_AGUARDANDO_LIBERACAO, "Analisado e aguardando liberação para pagamento", "orange",
+         short="Aguardando liberação", tiss_code="5"),
+    Term(BatchStatus.PAGO, "Pagamento efetuado", "green", tiss_code="6"),
+    Term(BatchStatus.CANCELADO, "Cancelado (estornado)", "gray", short="Cancelado", tiss_code="9"),
+])
+
+BATCH_ORIGIN = Vocabulary("origem do lote", [
+    Term(BatchOrigin.WEB, "Portal (faturamento na web)", "teal", short="Web"),
+    Term(BatchOrigin.XML, "Arquivo XML TISS", "violet", short="XML"),
+])
+
+GUIDE_TYPE = Vocabulary("tipo de guia", [
+    Term(GuideType.CONSULTA, "Consulta", tiss_code="guiaConsulta"),
+    Term(GuideType.SP_SADT, "SP/SADT", tiss_code="guiaSP-SADT"),
+    Term(GuideType.RESUMO_INTERNACAO, "Resumo de internação", tiss_code="guiaResumoInternacao"),
+    Term(GuideType.HONORARIOS, "Honorários", tiss_code="guiaHonorarios"),
+    Term(GuideType.ODONTO, "Odontologia", tiss_code="guiaOdonto"),
+])
+
+# TISS dm_statusSolicitacao, as the operator records it.
+GUIDE_STATUS = Vocabulary("situação TISS da guia", [
+    Term(GuideStatus.AUTORIZADO, "Autorizado", "green", tiss_code="1"),
+    Term(GuideStatus.EM_ANALISE, "Em análise", "amber", tiss_code="2"),
+    Term(GuideStatus.NEGADO, "Negado", "red", tiss_code="3"),
+    Term(GuideStatus.AGUARDANDO_JUSTIFICATIVA, "Aguardando justificativa técnica do solicitante", "orange",
+         tiss_code="4"),
+    Term(GuideStatus.AGUARDANDO_DOCUMENTACAO, "Aguardando documentação do prestador", "orange", tiss_code="5"),
+    Term(GuideStatus.CANCELADA, "Solicitação cancelada", "gray", tiss_code="6"),
+    Term(GuideStatus.AUTORIZADO_PARCIALMENTE, "Autorizado parcialmente", "green", tiss_code="7"),
+])
+
+
+class GuideSituation(StrEnum):
+    """The five situations providers know; each TISS status belongs to exactly one."""
+
+    AUTORIZADA = "autorizada"
+    NAO_AUTORIZADA = "nao_autorizada"
+    PENDENTE = "pendente"
+    NEGADA = "negada"
+    CANCELADA = "cancelada"
+
+
+GUIDE_SITUATION = Vocabulary("situação da guia", [
+    Term(GuideSituation.AUTORIZADA, "Autorizada", "green"),
+    Term(GuideSituation.NAO_AUTORIZADA, "Não autorizada", "orange"),
+    Term(GuideSituation.PENDENTE, "Pendente", "amber"),
+    Term(GuideSituation.NEGADA, "Negada", "red"),
+    Term(GuideSituation.CANCELADA, "Cancelada", "gray"),
+])
+
+STATUSES_OF_SITUATION: dict[GuideSituation, tuple[GuideStatus, ...]] = {
+    GuideSituation.AUTORIZADA: (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE),
+    GuideSituation.NAO_AUTORIZADA: (GuideStatus.AGUARDANDO_JUSTIFICATIVA, GuideStatus.AGUARDANDO_DOCUMENTACAO),
+    GuideSituation.PENDENTE: (GuideStatus.EM_ANALISE,),
+    GuideSituation.NEGADA: (GuideStatus.NEGADO,),
+    GuideSituation.CANCELADA: (GuideStatus.CANCELADA,),
+}
+SITUATION_OF_STATUS = {status: group for group, members in STATUSES_OF_SITUATION.items() for status in members}
+
+# TUSS tables a provider may add to a guide when billing.
+EXTRA_ITEM_TABLE = Vocabulary("tabela TUSS", [
+    Term("18", "Diárias, taxas e gases medicinais", short="Taxas e diárias (TUSS 18)", tiss_code="18"),
+    Term("19", "Materiais e OPME", short="Materiais (TUSS 19)", tiss_code="19"),
+    Term("20", "Medicamentos", short="Medicamentos (TUSS 20)", tiss_code="20"),
+])
+
+UPLOAD_RESULT = Vocabulary("resultado do envio", [
+    Term("accepted", "Aceito", "green"),
+    Term("refused", "Recusado", "red"),
+])
