@@ -20,7 +20,7 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_MAX_DIGITS = 15
 
 
-def batches_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> bytes:
+def table_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> bytes:
     """Rows (dicts) -> CSV bytes with a header of labels, in the order of `columns`.
 
     `columns` is a list of (key, label). A key missing from a row is an error

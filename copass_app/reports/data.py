@@ -9,11 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
-
-Origin = Literal["web", "xml"]
-ORIGINS: tuple[str, ...] = ("web", "xml")
-
 
 def _require_decimal(name: str, value: object) -> None:
     # A float here would already have lost cents; fail where it came in.
@@ -49,15 +44,13 @@ class ProtocolReport:
     protocol_number: str
     received_at: datetime
     competence: str  # 'YYYY-MM'
-    origin: Origin  # 'web' (billed in the portal) or 'xml' (TISS file upload)
+    origin_label: str  # from the vocabulary: billed in the portal, or a TISS XML file
     lot_number: str  # numeroLote
     guides: list[ProtocolGuideLine]
     total: Decimal
 
     def __post_init__(self) -> None:
         _require_decimal("total", self.total)
-        if self.origin not in ORIGINS:
-            raise ValueError(f"Origem inválida: {self.origin!r} (use 'web' ou 'xml').")
 
 
 @dataclass(frozen=True)

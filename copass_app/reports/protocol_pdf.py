@@ -10,7 +10,6 @@ from copass_app.reports._pdf import FILL_GRAY, FONT, LINE_GRAY, TEXT_GRAY, Repor
 from copass_app.reports.data import ProtocolGuideLine, ProtocolReport
 
 TITLE = "Protocolo de recebimento de lote"
-ORIGIN_LABELS = {"web": "Portal do Prestador (faturamento na web)", "xml": "Arquivo XML TISS"}
 NOTICE = (
     "Este protocolo comprova apenas o recebimento do lote. Os valores estão sujeitos "
     "à análise da operadora e podem sofrer glosas, que poderão ser objeto de recurso."
@@ -91,7 +90,7 @@ def _summary(pdf: ReportPDF, report: ProtocolReport) -> None:
             ("Código do prestador na operadora", report.provider_code),
             (fmt.document_label(document), fmt.cpf_cnpj(document)),
             ("Competência", fmt.competence(report.competence)),
-            ("Origem", ORIGIN_LABELS[report.origin]),
+            ("Origem", report.origin_label),
             ("Número do lote", report.lot_number),
             ("Quantidade de guias", str(len(report.guides))),
             ("Valor total do lote", fmt.money(report.total)),

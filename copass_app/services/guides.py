@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -17,47 +17,15 @@ from copass_app.models import (
     GuideStatusHistory,
     GuideType,
 )
+from copass_app.services import paging
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.errors import DomainError, NotFound
+from copass_app.services.paging import Page
+from copass_app.services.typed_input import parse_optional_date
 from copass_app.text import escape_like, fold
+from copass_app.vocabulary import GUIDE_SITUATION, SITUATION_OF_STATUS, STATUSES_OF_SITUATION, GuideSituation
 
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
-
-# The five situations providers know, each TISS dm_statusSolicitacao in exactly one.
-STATUS_GROUPS: dict[str, tuple[GuideStatus, ...]] = {
-    "autorizada": (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE),
-    "nao_autorizada": (GuideStatus.AGUARDANDO_JUSTIFICATIVA, GuideStatus.AGUARDANDO_DOCUMENTACAO),
-    "pendente": (GuideStatus.EM_ANALISE,),
-    "negada": (GuideStatus.NEGADO,),
-    "cancelada": (GuideStatus.CANCELADA,),
-}
-STATUS_GROUP_LABELS = {
-    "autorizada": "Autorizada",
-    "nao_autorizada": "Não autorizada",
-    "pendente": "Pendente",
-    "negada": "Negada",
-    "cancelada": "Cancelada",
-}
-GROUP_OF_STATUS = {status: group for group, members in STATUS_GROUPS.items() for status in members}
-
-TISS_STATUS_LABELS = {
-    GuideStatus.AUTORIZADO: "Autorizado",
-    GuideStatus.EM_ANALISE: "Em análise",
-    GuideStatus.NEGADO: "Negado",
-    GuideStatus.AGUARDANDO_JUSTIFICATIVA: "Aguardando justificativa técnica do solicitante",
-    GuideStatus.AGUARDANDO_DOCUMENTACAO: "Aguardando documentação do prestador",
-    GuideStatus.CANCELADA: "Solicitação cancelada",
-    GuideStatus.AUTORIZADO_PARCIALMENTE: "Autorizado parcialmente",
-}
-
-GUIDE_TYPE_LABELS = {
-    GuideType.CONSULTA: "Consulta",
-    GuideType.SP_SADT: "SP/SADT",
-    GuideType.RESUMO_INTERNACAO: "Resumo de internação",
-    GuideType.HONORARIOS: "Honorários",
-    GuideType.ODONTO: "Odontologia",
-}
+PAGE_SIZE = paging.PAGE_SIZE
 
 SORTABLE = {
     "requested_on": Guide.requested_on,
@@ -71,9 +39,9 @@ SORTABLE = {
 
 @dataclass(frozen=True)
 class GuideFilters:
-    status_group: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    status_group: str | None = None  # a GuideSituation value
+    date_from: date | str | None = None  # requested on or after; text as typed is accepted
+    date_to: date | str | None = None
     beneficiary: str = ""
     guide_number: str = ""
 
@@ -92,27 +60,14 @@ class GuideRow:
     total_value: Decimal
 
     @property
-    def status_group(self) -> str:
-        return GROUP_OF_STATUS[self.status]
-
-
-@dataclass(frozen=True)
-class GuidePage:
-    rows: list[GuideRow]
-    total: int
-    page: int
-    page_size: int
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+    def situation(self) -> GuideSituation:
+        return SITUATION_OF_STATUS[self.status]
 
 
 def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bool = True):  # noqa: ANN001
     query = query.where(Guide.provider_id == provider_id)
     if with_status and filters.status_group:
-        query = query.where(Guide.status.in_(STATUS_GROUPS[filters.status_group]))
+        query = query.where(Guide.status.in_(STATUSES_OF_SITUATION[GuideSituation(filters.status_group)]))
     if filters.date_from:
         query = query.where(Guide.requested_on >= filters.date_from)
     if filters.date_to:
@@ -134,11 +89,15 @@ def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bo
     return query
 
 
-def _validate(filters: GuideFilters) -> None:
-    if filters.status_group and filters.status_group not in STATUS_GROUPS:
+def _checked(filters: GuideFilters) -> GuideFilters:
+    """The filters with their dates parsed by the one parser, refused with a Portuguese message."""
+    if filters.status_group and filters.status_group not in GUIDE_SITUATION:
         raise DomainError("Situação de guia desconhecida.")
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+    checked = replace(filters, date_from=parse_optional_date(filters.date_from, "Data inicial"),
+                      date_to=parse_optional_date(filters.date_to, "Data final"))
+    if checked.date_from and checked.date_to and checked.date_from > checked.date_to:
         raise DomainError("A data inicial do período é posterior à data final.")
+    return checked
 
 
 def list_guides(
@@ -146,25 +105,24 @@ def list_guides(
     actor: Actor,
     filters: GuideFilters = GuideFilters(),
     *,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
+    page: object = 1,
+    page_size: object = PAGE_SIZE,
     sort: str = "requested_on",
     descending: bool = True,
-) -> GuidePage:
+) -> Page[GuideRow]:
     provider_id = require_provider(actor)
-    _validate(filters)
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    filters = _checked(filters)
     needs_beneficiary = bool(filters.beneficiary.strip())
 
     counts_query = select(Guide.status, func.count()).select_from(Guide)
     if needs_beneficiary:
         counts_query = counts_query.join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
     counts_query = _filtered(counts_query, provider_id, filters, with_status=False).group_by(Guide.status)
-    counts = {group: 0 for group in STATUS_GROUPS}
+    counts = {str(situation): 0 for situation in GuideSituation}
     for status, count in db.exec(counts_query):
-        counts[GROUP_OF_STATUS[GuideStatus(status)]] += count
+        counts[str(SITUATION_OF_STATUS[GuideStatus(status)])] += count
     total = sum(
-        counts[group] for group in STATUS_GROUPS if not filters.status_group or group == filters.status_group
+        count for situation, count in counts.items() if not filters.status_group or situation == filters.status_group
     )
 
     order_column = SORTABLE.get(sort, Guide.requested_on)
@@ -174,9 +132,8 @@ def list_guides(
         .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
     )
     rows_query = _filtered(rows_query, provider_id, filters).order_by(*ordering)
-    page_count = max(1, -(-total // page_size))
-    page = max(1, min(page, page_count))
-    rows_query = rows_query.offset((page - 1) * page_size).limit(page_size)
+    page, page_size, offset = paging.clamp(page, page_size, total)
+    rows_query = rows_query.offset(offset).limit(page_size)
     rows = [
         GuideRow(
             id=guide.id,
@@ -192,7 +149,7 @@ def list_guides(
         )
         for guide, name, card in db.exec(rows_query)
     ]
-    return GuidePage(rows=rows, total=total, page=page, page_size=page_size, counts=counts)
+    return Page(rows=rows, total=total, page=page, page_size=page_size, counts=counts)
 
 
 @dataclass(frozen=True)

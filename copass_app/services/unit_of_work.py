@@ -16,13 +16,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import logging
+
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from copass_app.db import get_engine
 from copass_app.services.errors import DomainError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -52,18 +56,47 @@ class TracedRefusal(Exception):
         self.write_trace = write_trace
 
 
-def perform(action: Callable[[Session], T], *, engine: Engine | None = None) -> T:
-    """Run one user action in one transaction; see the module's note on refusals that leave a trace."""
-    try:
-        with unit_of_work(engine) as db:
-            return action(db)
-    except TracedRefusal as refusal:
-        error: DomainError | None = None
-        with unit_of_work(engine) as db:
-            try:
-                result = refusal.write_trace(db)
-            except DomainError as raised:  # committed all the same: the trace is kept, the refusal still shown
-                error = raised
-        if error is not None:
-            raise error from None
-        return result
+BUSY = "Não foi possível concluir agora: o sistema está ocupado. Tente novamente em instantes."
+
+
+def perform(action: Callable[[Session], T], *, engine: Engine | None = None, retries: int = 0) -> T:
+    """Run one user action in one transaction.
+
+    `retries`: a write that lost a race on a unique key (IntegrityError) rolls everything back
+    and runs the whole action again, up to that many times; the action can tell with
+    `is_retry(db)`. A lock timeout or a database that refuses connections becomes a Portuguese
+    "try again" message with nothing written. See the module's note on refusals that leave a trace.
+    """
+    for attempt in range(retries + 1):
+        try:
+            with unit_of_work(engine) as db:
+                db.info["attempt"] = attempt
+                return action(db)
+        except IntegrityError:
+            if attempt == retries:
+                if retries:
+                    raise DomainError(BUSY) from None
+                raise
+        except OperationalError as error:
+            logger.warning("database unavailable or busy: %s", error)
+            raise DomainError(BUSY) from error
+        except TracedRefusal as refusal:
+            return _write_trace(refusal, engine)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_retry(db: Session) -> bool:
+    """True when `perform` runs the action again after a lost race."""
+    return db.info.get("attempt", 0) > 0
+
+
+def _write_trace(refusal: TracedRefusal, engine: Engine | None) -> Any:
+    error: DomainError | None = None
+    with unit_of_work(engine) as db:
+        try:
+            result = refusal.write_trace(db)
+        except DomainError as raised:  # committed all the same: the trace is kept, the refusal still shown
+            error = raised
+    if error is not None:
+        raise error from None
+    return result

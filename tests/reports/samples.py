@@ -6,6 +6,9 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+from copass_app.models import BatchOrigin
+from copass_app.vocabulary import BATCH_ORIGIN
+
 from pypdf import PdfReader
 
 from copass_app.reports.data import (
@@ -49,7 +52,7 @@ def make_protocol(guides: list[ProtocolGuideLine], **overrides) -> ProtocolRepor
         protocol_number="2026000123",
         received_at=datetime(2026, 12, 31, 14, 5),
         competence="2026-12",
-        origin="xml",
+        origin_label=BATCH_ORIGIN.label(BatchOrigin.XML),
         lot_number="LOTE-77",
         guides=guides,
         total=sum((g.value for g in guides), Decimal("0")),

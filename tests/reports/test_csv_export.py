@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from copass_app.reports import batches_csv
+from copass_app.reports import table_csv
 from copass_app.reports.csv_export import cell_text
 
 COLUMNS = [
@@ -42,7 +42,7 @@ def _parse(data: bytes) -> list[list[str]]:
 
 
 def test_excel_pt_br_layout():
-    data = batches_csv(_rows(), COLUMNS)
+    data = table_csv(_rows(), COLUMNS)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0] == "Protocolo;Competência;Beneficiário;Recebido em;Valor total"
@@ -54,12 +54,12 @@ def test_excel_pt_br_layout():
 
 
 def test_empty_rows_give_only_the_header():
-    assert _parse(batches_csv([], COLUMNS)) == [[label for _, label in COLUMNS]]
+    assert _parse(table_csv([], COLUMNS)) == [[label for _, label in COLUMNS]]
 
 
 def test_missing_key_is_an_error():
     with pytest.raises(KeyError):
-        batches_csv([{"protocol": "1"}], COLUMNS)
+        table_csv([{"protocol": "1"}], COLUMNS)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ def test_header_shows_file_identity(error_report):
         "lote_000123.xml",
         "31/12/2026 09:30",
         "9e107d9d372bb6826bd81d3542a419d6",
-        "47,1 KB (48.213 bytes)",
+        "48,2 kB (48.213 bytes)",
         "Clínica São José Ltda",
         "000987",
         "maria.souza",

@@ -4,6 +4,9 @@ from dataclasses import replace
 
 import pytest
 
+from copass_app.models import BatchOrigin
+from copass_app.vocabulary import BATCH_ORIGIN
+
 from copass_app.reports import render_protocol_pdf
 from copass_app.reports._pdf import pdf_safe
 
@@ -50,10 +53,11 @@ def test_guide_details_in_table(small_protocol):
 
 
 def test_cpf_provider_and_web_origin(small_protocol):
-    report = make_protocol(small_protocol.guides, provider_document="12345678909", origin="web")
+    report = make_protocol(small_protocol.guides, provider_document="12345678909",
+                           origin_label=BATCH_ORIGIN.label(BatchOrigin.WEB))
     text = pdf_pages_text(render_protocol_pdf(report))[0]
     assert "CPF" in text and "123.456.789-09" in text
-    assert "Portal do Prestador" in text
+    assert "Portal (faturamento na web)" in text  # the vocabulary's label, as on the pages
 
 
 def test_100_guides_span_pages_with_header_repeated(big_protocol):
@@ -133,13 +137,11 @@ def test_pdf_safe(raw, expected):
     assert pdf_safe(raw) == expected
 
 
-def test_data_refuses_float_and_unknown_origin(small_protocol):
+def test_data_refuses_float(small_protocol):
     with pytest.raises(TypeError):
         replace(make_guide(1), value=1.5)
     with pytest.raises(TypeError):
         make_protocol(small_protocol.guides, total=10.0)
-    with pytest.raises(ValueError):
-        make_protocol(small_protocol.guides, origin="ftp")
 
 
 def test_long_provider_name_is_shortened_in_the_footer_only(small_protocol):

@@ -1,4 +1,5 @@
 import io
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -7,12 +8,15 @@ from pypdf import PdfReader
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from copass_app import clock
 from copass_app.models import AuditLog, Batch, BatchOrigin, BatchStatus, BilledItem, GuideType, Role
 from copass_app.services import batches, billing, processing
 from copass_app.services.batches import BatchFilters
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
+from copass_app.services.protocols import protocol_number_for
+from copass_app.services.unit_of_work import perform
 
-TODAY = date.today()
+TODAY = clock.today()
 START = TODAY - timedelta(days=30)
 
 
@@ -117,12 +121,6 @@ def test_invalid_list_filters_are_refused(db, clinic, filters, message):
         batches.list_batches(db, actor, filters)
 
 
-def test_every_protocol_status_has_a_portuguese_label():
-    assert set(batches.STATUS_LABELS) == set(BatchStatus)
-    assert batches.STATUS_LABELS[BatchStatus.CANCELADO] == "Cancelado (estornado)"
-    assert batches.STATUS_LABELS[BatchStatus.PAGO] == "Pagamento efetuado"
-
-
 def test_staff_do_not_use_the_provider_list(db, staff):
     with pytest.raises(PermissionDenied):
         batches.list_batches(db, staff, BatchFilters())
@@ -145,13 +143,13 @@ def test_batch_summary_has_patients_dates_values_and_items(factory, db, clinic):
     billing.add_extra_item(db, actor, first_guide, fee.id)
     [confirmed] = billing.confirm_draft(db, actor)
     summary = batches.batch_summary(db, actor, confirmed.batch_id)
-    assert (summary.id, summary.protocol_number, summary.status_label, summary.can_reverse) == (
+    assert (summary.row.id, summary.row.protocol_number, summary.row.status_label, summary.row.can_reverse) == (
         confirmed.batch_id, confirmed.protocol_number, "Recebido", True)
-    assert summary.provider_name == "Clínica São Lucas" and summary.guide_type_label == "SP/SADT"
+    assert summary.provider_name == "Clínica São Lucas" and summary.row.guide_type_label == "SP/SADT"
     assert summary.patient_count == 2
     assert (summary.first_performed_on, summary.last_performed_on) == (
         TODAY - timedelta(days=6), TODAY - timedelta(days=2))
-    assert (summary.item_count, summary.total) == (7, Decimal("165.10"))
+    assert (summary.item_count, summary.row.total) == (7, Decimal("165.10"))
     assert [g.beneficiary_name for g in summary.guides] == ["Ana Araújo", "Ana Araújo", "Beatriz Simões"]
     assert (summary.guides[0].total, summary.guides[0].item_count) == (Decimal("81.70"), 3)
     assert [(i.code, i.added_in_billing) for i in summary.guides[0].items] == [
@@ -252,25 +250,43 @@ def test_estorno_refused_after_processing_date(factory, db, clinic, staff):
     assert batches.list_batches(db, actor, BatchFilters()).rows[0].can_reverse is False
 
 
-def test_estorno_refused_when_processing_starts_meanwhile(factory, db, engine, clinic, staff, monkeypatch):
-    """The provider's page checked the batch a moment before the operator started the analysis:
-    the estorno's conditional update still refuses it."""
+def test_estorno_and_start_of_analysis_at_the_same_moment_one_wins_cleanly(factory, db, clinic, staff):
+    """The provider reverses while the operator starts the analysis: the conditional UPDATE of the
+    transition table lets exactly one of them through, and the other is refused with the reason."""
     provider, actor = clinic
-    [confirmed] = bill(factory, db, provider, actor)
-    original = batches.refuse_reversal
+    for _ in range(6):
+        [confirmed] = bill(factory, db, provider, actor)
+        db.commit()
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, str] = {}
 
-    def check_then_operator_starts(batch):
-        original(batch)  # passes: the batch is still RECEBIDO here
-        monkeypatch.setattr(batches, "refuse_reversal", original)
-        with Session(engine) as operator_session:
-            processing.start_analysis(operator_session, staff, batch.id)
+        def run(name, action):
+            barrier.wait()
+            try:
+                perform(action)
+                outcomes[name] = "ok"
+            except DomainError as error:
+                outcomes[name] = error.message
 
-    monkeypatch.setattr(batches, "refuse_reversal", check_then_operator_starts)
-    with pytest.raises(DomainError, match="processado pela operadora"):
-        batches.reverse_batch(db, actor, confirmed.batch_id)
-    db.expire_all()
-    batch = db.get(Batch, confirmed.batch_id)
-    assert (batch.status, batch.reversed_at) == (BatchStatus.EM_ANALISE, None) and billed_count(db) == 1
+        threads = [
+            threading.Thread(target=run, args=("estorno", lambda s: batches.reverse_batch(s, actor, confirmed.batch_id))),
+            threading.Thread(target=run, args=("analysis",
+                                               lambda s: processing.start_analysis(s, staff, confirmed.batch_id))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        db.expire_all()
+        batch = db.get(Batch, confirmed.batch_id)
+        claimed = db.exec(select(func.count()).select_from(BilledItem).where(BilledItem.batch_id == batch.id)).one()
+        assert sorted(outcomes.values()).count("ok") == 1, outcomes
+        if outcomes["estorno"] == "ok":
+            assert (batch.status, batch.processed_at, claimed) == (BatchStatus.CANCELADO, None, 0)
+            assert "estornado" in outcomes["analysis"]
+        else:
+            assert batch.status == BatchStatus.EM_ANALISE and batch.reversed_at is None and claimed > 0
+            assert "processado pela operadora" in outcomes["estorno"]
 
 
 def test_estorno_refused_when_only_the_processing_date_is_set(factory, db, clinic):
@@ -366,7 +382,7 @@ def test_protocol_numbers_are_unique_and_readable(factory, db, clinic):
     assert len(set(numbers)) == 2
     # TISS numeroProtocolo is at most 12 characters (st_texto12; st_numerico12 in the demonstrativos).
     assert all(n.isdigit() and len(n) == 12 and n.startswith(f"{TODAY:%Y}") for n in numbers)
-    assert batches.protocol_number_for(10**8, at(0)) == "000100000000"
+    assert protocol_number_for(10**8, at(0)) == "000100000000"
 
 
 # --- the operator's staff ----------------------------------------------------------------------
@@ -381,12 +397,12 @@ def test_staff_lists_every_providers_batches_and_starts_analysis(factory, db, cl
     mine = bill(factory, db, provider, actor, now=at(2))[0]
     theirs = bill(factory, db, other, factory.actor(other), now=at(1))[0]
     staff = factory.actor(role=Role.STAFF)
-    received, info = processing.list_received(db, staff)
-    assert [(r.row.id, r.provider_name) for r in received] == [(theirs.batch_id, "Hospital Outro"),
-                                                              (mine.batch_id, provider.name)]
-    assert info.total == 2
+    received = processing.list_received(db, staff)
+    assert [(r.row.id, r.provider_name) for r in received.rows] == [(theirs.batch_id, "Hospital Outro"),
+                                                                   (mine.batch_id, provider.name)]
+    assert received.total == 2
     processing.start_analysis(db, staff, mine.batch_id)
-    received, _ = processing.list_received(db, staff, BatchFilters(status="2"))
+    received = processing.list_received(db, staff, BatchFilters(status="2")).rows
     assert [r.row.id for r in received] == [mine.batch_id]
     assert received[0].row.processed_at is not None and not received[0].row.can_reverse
 
