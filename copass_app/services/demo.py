@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 from stdnum.br import cnpj as cnpj_check
 
+from copass_app import clock
 from copass_app.dbtypes import to_money
 from copass_app.models import (
     Beneficiary,
@@ -179,6 +180,11 @@ def _guide_items(kind: GuideType, procedures: Procedures, catalogs: Catalogs, rn
     return items
 
 
+def _event_at(day: date, hour: int, minute: int) -> datetime:
+    """A history event at that Brasília hour, never later than now (today's 17:00 may not have come yet)."""
+    return min(datetime.combine(day, time(hour, minute), tzinfo=clock.BRASILIA), clock.now()).astimezone(UTC)
+
+
 def _pick_status(rng: random.Random) -> GuideStatus:
     statuses, weights = zip(*STATUS_WEIGHTS)
     return rng.choices(statuses, weights)[0]
@@ -222,11 +228,11 @@ def build_guide(
         items.append(dict(table_code=table, code=tuss_code, description=name,
                           authorized_qty=authorized_qty, performed_qty=performed_qty, unit_value=unit))
         total += to_money(authorized_qty * unit)
-    history = [dict(status=GuideStatus.EM_ANALISE, changed_at=datetime.combine(requested, time(11, rng.randint(0, 59), tzinfo=UTC)),
+    history = [dict(status=GuideStatus.EM_ANALISE, changed_at=_event_at(requested, 11, rng.randint(0, 59)),
                     note="Solicitação recebida")]
     if status != GuideStatus.EM_ANALISE:
         decided = authorized or min(anchor, requested + timedelta(days=rng.randint(0, 3)))
-        history.append(dict(status=status, changed_at=datetime.combine(decided, time(17, rng.randint(0, 59), tzinfo=UTC)), note=""))
+        history.append(dict(status=status, changed_at=_event_at(decided, 17, rng.randint(0, 59)), note=""))
     guide = dict(
         provider_id=provider_id,
         beneficiary_id=beneficiary_id,
@@ -295,7 +301,7 @@ def seed_demo(db: Session, *, anchor: date | None = None, guides_per_provider: i
               beneficiary_count: int = 320) -> SeedResult:
     if db.exec(select(Operator).where(Operator.registro_ans == DEMO_REGISTRO_ANS)).first():
         return SeedResult(False, "Dados de demonstração já carregados; nada foi alterado.")
-    anchor = anchor or date.today()
+    anchor = anchor or clock.today()
     rng = random.Random(SEED)
     operator = Operator(registro_ans=DEMO_REGISTRO_ANS, name="Copass Saúde", cnpj=full_cnpj("123456780001"))
     db.add(operator)

@@ -56,3 +56,17 @@ def test_demo_generation_is_deterministic():
     first = build_catalogs(random.Random(SEED))
     second = build_catalogs(random.Random(SEED))
     assert [(i.code, i.price) for i in first.materials] == [(i.code, i.price) for i in second.materials]
+
+
+def test_demo_history_is_never_later_than_now_even_early_in_the_morning(db):
+    # Events of "today" were stamped 17:xx UTC: at 09:00 in Brasília the guides showed a future history.
+    from datetime import datetime
+
+    from copass_app import clock
+    from copass_app.models import GuideStatusHistory
+
+    with clock.frozen(datetime(2026, 11, 23, 9, 0)):
+        seed_demo(db, anchor=ANCHOR, guides_per_provider=300, beneficiary_count=40)
+        db.commit()
+        latest = db.exec(select(func.max(GuideStatusHistory.changed_at))).one()
+        assert clock.as_utc(latest) <= clock.now()
