@@ -19,17 +19,17 @@ _EXPECTED = re.compile(r"Expected is (?:one of )?\( (.*) \)")
 
 # Value errors on these fields have their own TISS code in table 38.
 FIELD_CODES = {
-    "registroANS": "5027",
-    "dataRegistroTransacao": "5025",
-    "horaRegistroTransacao": "5026",
+    "registroANS": codes.INVALID_OPERATOR,
+    "dataRegistroTransacao": codes.INVALID_TRANSACTION_DATE,
+    "horaRegistroTransacao": codes.INVALID_TRANSACTION_TIME,
     "Padrao": codes.INVALID_VERSION,
     "tipoTransacao": codes.INVALID_TRANSACTION,
-    "caraterAtendimento": "5031",
-    "atendimentoRN": "5032",
-    "motivoEncerramento": "5033",
-    "codDente": "5037",
-    "codRegiao": "5038",
-    "denteFace": "5039",
+    "caraterAtendimento": codes.INVALID_CARE_CHARACTER,
+    "atendimentoRN": codes.INVALID_NEWBORN_FLAG,
+    "motivoEncerramento": codes.INVALID_CLOSING_REASON,
+    "codDente": codes.INVALID_TOOTH,
+    "codRegiao": codes.INVALID_REGION,
+    "denteFace": codes.INVALID_TOOTH_FACE,
 }
 
 _TYPE_HINTS = (

@@ -25,10 +25,35 @@ def test_table_is_complete_and_cached():
 
 
 def test_every_code_the_portal_raises_exists_in_the_table():
-    raised = [codes.NOT_TISS_MESSAGE, codes.CANNOT_VALIDATE, codes.INCOMPLETE_MESSAGE, codes.INVALID_HASH,
-              codes.TOO_MANY_GUIDES, codes.INVALID_VERSION, codes.GUIDE_TOTAL_MISMATCH, codes.INVALID_TRANSACTION]
-    assert all(codes.is_known(code) for code in raised)
+    assert all(codes.is_known(code) for code in codes.RAISED), [c for c in codes.RAISED if not codes.is_known(c)]
     assert describe(codes.INVALID_TRANSACTION) == "TIPO DE TRANSAÇÃO INVÁLIDO"
+    assert describe(codes.DUPLICATE_BILLING) == "COBRANÇA DE PROCEDIMENTO EM DUPLICIDADE"
+
+
+def test_raised_lists_every_constant_once():
+    constants = {name: value for name, value in vars(codes).items()
+                 if name.isupper() and isinstance(value, str) and value.isdigit() and len(value) == 4}
+    assert sorted(constants.values()) == sorted(codes.RAISED)
+    assert len(set(codes.RAISED)) == len(codes.RAISED)
+
+
+def test_no_code_literal_outside_tiss_codes():
+    """A TISS code is spelled once, in tiss/codes.py; everything else imports the constant."""
+    import re
+    from pathlib import Path
+
+    package = Path(codes.__file__).resolve().parents[1]
+    literal = re.compile(r"""["'](%s)["']""" % "|".join(codes.RAISED))
+    mine = ["tiss", "services/lot_rules.py", "services/xml_lots.py", "services/lot_export.py", "api.py", "cli.py"]
+    found = []
+    for part in mine:
+        for path in ([package / part] if part.endswith(".py") else sorted((package / part).rglob("*.py"))):
+            if path.name == "codes.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if literal.search(line.split("#")[0]):
+                    found.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
+    assert found == []
 
 
 def test_unknown_and_empty_codes():
