@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree  # noqa: E402
 
-from copass_app.tiss.builders import build_lot  # noqa: E402
+from copass_app.tiss.messages import build_lot  # noqa: E402
 from copass_app.tiss.model import GUIDE_SP_SADT  # noqa: E402
-from copass_app.tiss.samples import sample_lot  # noqa: E402
+from tests.corpus.samples import sample_lot  # noqa: E402
 from copass_app.tiss.schema import get_schema  # noqa: E402
 from copass_app.tiss.validation import validate_lot  # noqa: E402
 

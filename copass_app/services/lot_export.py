@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from copass_app import clock
 from copass_app.models import Beneficiary, Guide, GuideItem, GuideType, Operator, Provider
 from copass_app.text import to_latin1
 from copass_app.tiss import model as tiss_model
-from copass_app.tiss.builders import GuideSpec, ItemSpec, LotSpec, build_lot
+from copass_app.tiss.messages import NO_CNES, GuideSpec, ItemSpec, LotSpec, ProfessionalSpec, build_lot
 
 TISS_GUIDE_ELEMENT = {
     GuideType.CONSULTA: tiss_model.GUIDE_CONSULTA,
@@ -32,7 +33,13 @@ def expense_type(table_code: str, description: str) -> str | None:
     return None
 
 
-def guide_spec(db: Session, guide: Guide, performed_on: date | None = None) -> GuideSpec:
+def provider_as_professional(provider: Provider) -> ProfessionalSpec:
+    """The portal keeps no executing professional per guide: the export names the provider itself."""
+    return ProfessionalSpec(name=to_latin1(provider.name)[:70], number=provider.code[:15], code=provider.code)
+
+
+def guide_spec(db: Session, guide: Guide, performed_on: date | None = None, *,
+               professional: ProfessionalSpec | None = None) -> GuideSpec:
     card = db.exec(select(Beneficiary.card_number).where(Beneficiary.id == guide.beneficiary_id)).one()
     items = db.exec(select(GuideItem).where(GuideItem.guide_id == guide.id).order_by(GuideItem.id)).all()
     performed = performed_on or guide.performed_on or guide.requested_on
@@ -43,6 +50,7 @@ def guide_spec(db: Session, guide: Guide, performed_on: date | None = None) -> G
         authorization_date=guide.authorized_on,
         card_number=card,
         performed_date=performed,
+        professional=professional or provider_as_professional(db.get(Provider, guide.provider_id)),
         end_date=performed,
         items=[
             ItemSpec(code=item.code, description=to_latin1(item.description), unit_value=item.unit_value,
@@ -54,8 +62,12 @@ def guide_spec(db: Session, guide: Guide, performed_on: date | None = None) -> G
 
 
 def lot_for_guides(db: Session, provider: Provider, guides: list[Guide], lot_number: str, *,
-                   encoding: str = "ISO-8859-1", pretty: bool = False, at: datetime | None = None) -> bytes:
-    """An ENVIO_LOTE_GUIAS of the given guides (all of one type), as the provider's system would send it."""
+                   encoding: str = "ISO-8859-1", pretty: bool = False, at: datetime | None = None,
+                   professional: ProfessionalSpec | None = None) -> bytes:
+    """An ENVIO_LOTE_GUIAS of the given guides (all of one type), as the provider's system would send it.
+
+    `at` is written as given; by default Brasília's local time, as a provider's system in Brazil writes it.
+    """
     kinds = {guide.guide_type for guide in guides}
     if len(kinds) != 1:
         raise ValueError("Um lote TISS tem guias de um só tipo.")
@@ -64,11 +76,12 @@ def lot_for_guides(db: Session, provider: Provider, guides: list[Guide], lot_num
         lot_number=lot_number,
         registro_ans=operator.registro_ans,
         guide_type=TISS_GUIDE_ELEMENT[GuideType(kinds.pop())],
-        guides=[guide_spec(db, guide) for guide in guides],
+        guides=[guide_spec(db, guide, professional=professional or provider_as_professional(provider))
+                for guide in guides],
         sender_code=provider.code,
         provider_name=to_latin1(provider.name),
-        cnes=provider.cnes or "9999999",
-        transaction_at=at or datetime.now().replace(microsecond=0),
+        cnes=provider.cnes or NO_CNES,
+        transaction_at=at or clock.local_now(),
         encoding=encoding,
         pretty=pretty,
     )

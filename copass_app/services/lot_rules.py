@@ -12,24 +12,11 @@ from datetime import date
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from copass_app import clock
 from copass_app.models import Batch, Beneficiary, BilledItem, Guide, GuideItem, Operator, Provider
-from copass_app.services.guides import GROUP_OF_STATUS, TISS_STATUS_LABELS
+from copass_app.tiss import codes
 from copass_app.tiss.model import LotIssue, LotValidation, ParsedGuide, ParsedItem
-
-CODE_PROVIDER_INVALID = "1203"
-CODE_OPERATOR_INVALID = "5027"
-CODE_IDENTIFIER_REPEATED = "5053"
-CODE_GUIDE_ALREADY_SENT = "1308"
-CODE_GUIDE_INVALID = "1307"
-CODE_NOT_AUTHORIZED = "1402"
-CODE_BENEFICIARY_MISMATCH = "1011"
-CODE_GUIDE_EXPIRED = "1321"
-CODE_BEFORE_AUTHORIZATION = "1840"
-CODE_BAD_DATE = "1323"
-CODE_PROCEDURE_NOT_AUTHORIZED = "1815"
-CODE_ABOVE_AUTHORIZED = "1820"
-CODE_DUPLICATE = "1702"
-
+from copass_app.vocabulary import GUIDE_STATUS, SITUATION_OF_STATUS, GuideSituation
 
 @dataclass
 class MatchedGuide:
@@ -60,7 +47,7 @@ def _sender_issues(provider: Provider, lot: LotValidation) -> list[LotIssue]:
     sent_by = lot.sender_code or lot.sender_cnpj or lot.sender_cpf
     if sent_by in (provider.code, provider.document):
         return []
-    return [_issue(None, CODE_PROVIDER_INVALID,
+    return [_issue(None, codes.INVALID_PROVIDER,
                    f"O remetente do arquivo ({sent_by or 'não informado'}) não é o prestador logado "
                    f"({provider.code} · {provider.name}).")]
 
@@ -68,13 +55,13 @@ def _sender_issues(provider: Provider, lot: LotValidation) -> list[LotIssue]:
 def _header_issues(db: Session, provider: Provider, operator: Operator, lot: LotValidation) -> list[LotIssue]:
     issues = _sender_issues(provider, lot)
     if lot.destination_ans != operator.registro_ans:
-        issues.append(_issue(None, CODE_OPERATOR_INVALID,
+        issues.append(_issue(None, codes.INVALID_OPERATOR,
                              f"O registro ANS de destino ({lot.destination_ans or 'não informado'}) não é o da "
                              f"operadora {operator.name} ({operator.registro_ans})."))
     used = db.exec(select(Batch.protocol_number).where(
         Batch.provider_id == provider.id, Batch.lot_number == (lot.lot_number or ""))).first()
     if used:
-        issues.append(_issue(None, CODE_IDENTIFIER_REPEATED,
+        issues.append(_issue(None, codes.IDENTIFIER_REPEATED,
                              f"O número de lote {lot.lot_number} já foi usado (protocolo {used}). "
                              "Gere o arquivo com um novo número de lote."))
     return issues
@@ -124,12 +111,12 @@ def _date_issues(parsed: ParsedGuide, guide: Guide, today: date) -> list[LotIssu
     for performed in sorted(set(parsed.performed_dates)):
         shown = performed.strftime("%d/%m/%Y")
         if performed > today:
-            issues.append(_issue(parsed, CODE_BAD_DATE, f"data de realização {shown} no futuro."))
+            issues.append(_issue(parsed, codes.INVALID_DATE, f"data de realização {shown} no futuro."))
         elif guide.authorized_on and performed < guide.authorized_on:
-            issues.append(_issue(parsed, CODE_BEFORE_AUTHORIZATION,
+            issues.append(_issue(parsed, codes.BEFORE_AUTHORIZATION,
                                  f"realizada em {shown}, antes da autorização ({guide.authorized_on:%d/%m/%Y})."))
         elif guide.valid_until and performed > guide.valid_until:
-            issues.append(_issue(parsed, CODE_GUIDE_EXPIRED,
+            issues.append(_issue(parsed, codes.GUIDE_EXPIRED,
                                  f"realizada em {shown}, após a validade da guia ({guide.valid_until:%d/%m/%Y})."))
     return issues
 
@@ -147,34 +134,33 @@ def _match_items(known: _Known, parsed: ParsedGuide, guide: Guide, match: Matche
             item = available[0]
             free.remove(item)
             if parsed_item.quantity is not None and parsed_item.quantity > item.authorized_qty:
-                issues.append(_issue(parsed, CODE_ABOVE_AUTHORIZED,
+                issues.append(_issue(parsed, codes.ABOVE_AUTHORIZED,
                                      f"item {parsed_item.code} cobrado em quantidade {parsed_item.quantity.normalize()}, "
                                      f"acima da autorizada ({item.authorized_qty.normalize()}).", **where))
             match.claims.append((item, parsed_item))
         elif same_code:
-            issues.append(_issue(parsed, CODE_DUPLICATE,
+            issues.append(_issue(parsed, codes.DUPLICATE_BILLING,
                                  f"item {parsed_item.code} ({parsed_item.description or ''}) já foi faturado.", **where))
         elif parsed_item.table == "22" or parsed_item.table is None:
-            issues.append(_issue(parsed, CODE_PROCEDURE_NOT_AUTHORIZED,
+            issues.append(_issue(parsed, codes.PROCEDURE_NOT_AUTHORIZED,
                                  f"procedimento {parsed_item.code} não consta da autorização da guia.", **where))
         else:
             match.extras.append(parsed_item)  # taxas, materiais e medicamentos added by the provider
     return issues
 
 
-
 def _guide_issues(known: _Known, parsed: ParsedGuide, today: date) -> tuple[list[LotIssue], MatchedGuide | None]:
     guide = known.find(parsed)
     if guide is None:
         # Another provider's guide is reported exactly like a missing one.
-        return [_issue(parsed, CODE_GUIDE_INVALID, "guia não encontrada entre as guias do prestador.")], None
-    if GROUP_OF_STATUS[guide.status] != "autorizada":
-        return [_issue(parsed, CODE_NOT_AUTHORIZED,
-                       f"guia não autorizada (situação: {TISS_STATUS_LABELS[guide.status]}).")], None
+        return [_issue(parsed, codes.INVALID_GUIDE, "guia não encontrada entre as guias do prestador.")], None
+    if SITUATION_OF_STATUS[guide.status] != GuideSituation.AUTORIZADA:
+        return [_issue(parsed, codes.NOT_AUTHORIZED,
+                       f"guia não autorizada (situação: {GUIDE_STATUS.label(guide.status)}).")], None
     issues = []
     card = known.cards[guide.id]
     if parsed.card_number and parsed.card_number != card:
-        issues.append(_issue(parsed, CODE_BENEFICIARY_MISMATCH,
+        issues.append(_issue(parsed, codes.BENEFICIARY_MISMATCH,
                              f"carteira {parsed.card_number} diferente da carteira da guia autorizada."))
     issues += _date_issues(parsed, guide, today)
     performed_on = max(parsed.performed_dates) if parsed.performed_dates else (guide.performed_on or today)
@@ -184,7 +170,8 @@ def _guide_issues(known: _Known, parsed: ParsedGuide, today: date) -> tuple[list
 
 
 def check_lot(db: Session, provider: Provider, lot: LotValidation, *, today: date | None = None) -> LotCheck:
-    today = today or date.today()
+    """Every problem of the lot against the database; "today" is the Brasília date (the clock's)."""
+    today = today or clock.today()
     operator = db.get(Operator, provider.operator_id)
     issues = _header_issues(db, provider, operator, lot)
     matches: list[MatchedGuide] = []
@@ -193,7 +180,7 @@ def check_lot(db: Session, provider: Provider, lot: LotValidation, *, today: dat
     for parsed in lot.guides:
         number = parsed.provider_guide_number or ""
         if number in seen:
-            issues.append(_issue(parsed, CODE_GUIDE_ALREADY_SENT, "guia repetida no mesmo arquivo."))
+            issues.append(_issue(parsed, codes.GUIDE_ALREADY_SENT, "guia repetida no mesmo arquivo."))
             continue
         seen.add(number)
         guide_issues, match = _guide_issues(known, parsed, today)

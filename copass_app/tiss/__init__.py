@@ -1,12 +1,12 @@
 """TISS 4.03.00: the official XSDs, hardened parsing, checks 1–5, the epilogo hash,
-the error/glosa codes (table 38) and the builders of the messages the portal sends.
+the error/glosa codes (table 38) and the messages the portal writes (tiss.messages).
 
 No database and no reflex here: services, pages and the CLI call into this package.
 """
 
-from copass_app.tiss.builders import (
+from copass_app.tiss.messages import (
     GuideSpec, ItemSpec, LotSpec, ProfessionalSpec, ReceiptGuide, ReceiptParty, build_lot,
-    build_lot_refusal, build_protocol_receipt, receipt_guides,
+    build_lot_refusal, build_protocol_receipt, receipt_guides, refusal_summary,
 )
 from copass_app.tiss.codes import all_codes, describe
 from copass_app.tiss.hash import compact_hash, compute_hash, set_hash
@@ -24,5 +24,6 @@ __all__ = [
     "ParsedGuide", "ParsedItem", "ProfessionalSpec", "ReceiptGuide", "ReceiptParty", "SchemaPinError",
     "TissParseError", "all_codes", "build_lot", "build_lot_refusal", "build_protocol_receipt",
     "compact_hash", "compute_hash", "describe", "get_schema", "parse_xml", "read_limited",
-    "receipt_guides", "set_hash", "validate_file", "validate_lot", "validate_stream", "verify_schema_pins",
+    "receipt_guides", "refusal_summary", "set_hash", "validate_file", "validate_lot", "validate_stream",
+    "verify_schema_pins",
 ]

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lxml import etree  # noqa: E402
 
-from copass_app.tiss import samples  # noqa: E402
-from copass_app.tiss.builders import LotSpec, build_lot  # noqa: E402
+from tests.corpus import samples  # noqa: E402
+from copass_app.tiss.messages import LotSpec, build_lot  # noqa: E402
 from copass_app.tiss.hash import set_hash  # noqa: E402
 from copass_app.tiss.model import (  # noqa: E402
     GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,

@@ -1,6 +1,6 @@
 """Check 6: the business rules of an XML lot, on the real database."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -118,6 +118,17 @@ def test_performed_before_authorization_is_refused(db, factory, clinic):
     assert _codes(result) == ["1840"]
 
 
+def test_today_is_the_brasilia_date_at_22_30(db, factory, clinic):
+    """At 22:30 in Brasília the UTC date (and a UTC server's) is already tomorrow: tomorrow is still the future."""
+    from copass_app import clock
+
+    with clock.frozen(datetime(2026, 3, 10, 22, 30)):
+        tomorrow = factory.guide(clinic, requested_on=date(2026, 3, 1), performed_on=date(2026, 3, 11))
+        today = factory.guide(clinic, requested_on=date(2026, 3, 1), performed_on=date(2026, 3, 10))
+        assert _codes(_check(db, clinic, [tomorrow], lot_number="601")) == ["1323"]
+        assert _codes(_check(db, clinic, [today], lot_number="602")) == []
+
+
 def test_procedure_outside_the_authorization_is_refused(db, factory, clinic):
     guide = factory.guide(clinic)
     data = lot_for_guides(db, clinic, [guide], "12")
@@ -142,7 +153,7 @@ def test_repeated_guide_in_the_same_file_is_refused(db, factory, clinic):
 
 def test_fees_and_materials_not_in_the_guide_are_extras(db, factory, clinic):
     from copass_app.services.lot_export import guide_spec
-    from copass_app.tiss.builders import ItemSpec, LotSpec, build_lot
+    from copass_app.tiss.messages import ItemSpec, LotSpec, build_lot
 
     guide = factory.guide(clinic, guide_type=GuideType.RESUMO_INTERNACAO, items=[
         ("22", "31005497", "Colecistectomia", Decimal(1), Decimal("1500.00")),
@@ -153,7 +164,8 @@ def test_fees_and_materials_not_in_the_guide_are_extras(db, factory, clinic):
     spec.items.append(ItemSpec(code="90008600", description="MEROPENEM", unit_value=Decimal("35.10"),
                                quantity=Decimal(3), table="20", expense_type="02"))
     lot = validate_lot(build_lot(LotSpec(lot_number="13", registro_ans="345678", guide_type="guiaResumoInternacao",
-                                         guides=[spec], sender_code=clinic.code)))
+                                         guides=[spec], sender_code=clinic.code, provider_name="CLINICA A",
+                                         transaction_at=datetime(2026, 1, 15, 10, 0))))
     assert lot.valid, lot.errors
     result = check_lot(db, clinic, lot)
     assert result.issues == []

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from copass_app.tiss.builders import build_lot
-from copass_app.tiss.samples import sample_lot
+from copass_app.tiss.messages import build_lot
+from tests.corpus.samples import sample_lot
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PASSWD_MARKERS = ("root:", "/bin/bash", "/usr/sbin/nologin", "daemon:")

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from copass_app.tiss.samples import CATALOG
+from tests.corpus.samples import CATALOG
 
 from .conftest import CORPUS
 

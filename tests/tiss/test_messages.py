@@ -1,4 +1,4 @@
-"""Messages the portal builds: lots (tests, demo, benchmark), protocol receipts and refusals."""
+"""Messages the portal writes (tiss.messages): lots, protocol receipts and refusals."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from copass_app.tiss.builders import (
+from copass_app.tiss.messages import (
     GuideSpec, ItemSpec, ReceiptGuide, ReceiptParty, build_lot, build_lot_refusal, build_protocol_receipt,
     receipt_guides, refusal_summary,
 )
 from copass_app.tiss.hash import compute_hash, declared_hash
 from copass_app.tiss.model import GUIDE_CONSULTA, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_TYPES, LotIssue
-from copass_app.tiss.samples import sample_lot
+from tests.corpus.samples import PROFESSIONAL, sample_lot
 from copass_app.tiss.schema import get_schema
 from copass_app.tiss.validation import validate_lot
 
@@ -106,7 +106,7 @@ def test_protocol_receipt_for_odonto_uses_its_guide_structure():
 def test_protocol_needs_guides():
     with pytest.raises(ValueError):
         build_protocol_receipt(PARTY, protocol_number="1", lot_number="1", sent_on=date(2026, 1, 1),
-                               guides=[], total=Decimal("0"))
+                               guides=[], total=Decimal("0"), received_at=AT)
 
 
 def test_refusal_carries_the_main_code_and_all_errors_summarised():
@@ -142,7 +142,30 @@ def test_receipt_guides_from_parsed_guides():
 
 
 def test_spec_items_default_to_the_guide_date():
-    guide = GuideSpec("1", "123", date(2026, 1, 3), [ItemSpec("10101012", "Consulta", Decimal("100.00"))])
+    guide = GuideSpec("1", "123", date(2026, 1, 3), [ItemSpec("10101012", "Consulta", Decimal("100.00"))],
+                      PROFESSIONAL)
     spec = sample_lot(GUIDE_CONSULTA, guides=1)
     spec.guides = [guide]
     assert b"<ans:dataAtendimento>2026-01-03<" in build_lot(spec)
+
+
+def test_message_times_are_the_callers_wall_clock():
+    """The receipt writes the moment it is given (the caller passes Brasília time), not UTC."""
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2026, 3, 10, 22, 30, 5, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    data = build_lot_refusal(PARTY, [LotIssue("x", code="5014")], refused_at=at)
+    assert b"<ans:dataRegistroTransacao>2026-03-10<" in data and b"<ans:horaRegistroTransacao>22:30:05<" in data
+
+
+def test_production_messages_carry_no_sample_names():
+    """Who sends and who executes come from the caller: the lot builder has no default clinic or doctor."""
+    import inspect
+
+    from copass_app.tiss import messages
+
+    for module in (messages.lots, messages.receipts, messages.xml):
+        source = inspect.getsource(module).upper()
+        assert "SAO LUCAS" not in source and "SÃO LUCAS" not in source and "ANA MARIA" not in source
+    with pytest.raises(TypeError):
+        messages.ProfessionalSpec()  # type: ignore[call-arg]

@@ -1,16 +1,17 @@
-"""Deterministic sample lots with real TUSS codes, for tests, the demo and the benchmark.
+"""Deterministic sample lots with real TUSS codes, for the tests, the corpus and the benchmark.
 
-The names are the official TUSS terms (tests check them against the `tiss`
-package's TUSS data); prices are made up but plausible.
+The item names are the official TUSS terms (tests check them against the `tiss` package's TUSS
+data); prices, the clinic, the professional and the operator are made up. Test data only: the
+portal's own code writes lots from its database (services.lot_export).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from copass_app.tiss.builders import GuideSpec, ItemSpec, LotSpec
+from copass_app.tiss.messages import GuideSpec, ItemSpec, LotSpec, ProfessionalSpec
 from copass_app.tiss.model import (
     GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
 )
@@ -74,6 +75,10 @@ POOLS = {
 
 REGISTRO_ANS = "345678"
 PROVIDER_CODE = "100234"
+PROVIDER_NAME = "CLÍNICA SÃO LUCAS DIAGNÓSTICOS LTDA"
+CNES = "1234567"
+PROFESSIONAL = ProfessionalSpec(name="ANA MARIA SOUZA", number="123456", code="PROF001")
+SENT_AT = datetime(2026, 1, 15, 10, 0, 0)
 FIRST_DAY = date(2026, 1, 5)
 
 
@@ -91,6 +96,7 @@ def sample_guides(guide_type: str, count: int, items_per_guide: int = 3, first_n
             card_number=f"0{number % 1000:03d}{number * 7919 % 10**8:08d}00",
             performed_date=performed,
             items=items,
+            professional=PROFESSIONAL,
             operator_guide_number=f"OP{number:08d}",
             authorization_password=f"S{number * 31 % 10**7:07d}",
             authorization_date=performed - timedelta(days=2),
@@ -110,7 +116,9 @@ def sample_lot(guide_type: str, *, guides: int = 3, items_per_guide: int = 3, lo
         guide_type=guide_type,
         guides=sample_guides(guide_type, guides, items_per_guide, pools=pools),
         sender_code=PROVIDER_CODE,
-        provider_name="CLÍNICA SÃO LUCAS DIAGNÓSTICOS LTDA",
+        provider_name=PROVIDER_NAME,
+        cnes=CNES,
+        transaction_at=SENT_AT,
         encoding=encoding,
         pretty=pretty,
     )
