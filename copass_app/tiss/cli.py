@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from copass_app.formatting import money
 from copass_app.tiss.model import GUIDE_LABELS, LotValidation
 from copass_app.tiss.validation import validate_file
 
@@ -63,6 +62,9 @@ def _usage_problem(paths: list[str]) -> str | None:
 
 
 def human_report(result: LotValidation) -> str:
+    # babel (behind formatting) is imported on first use only: `--json` and the checks never load it.
+    from copass_app.formatting import money
+
     name = result.filename or "(arquivo)"
     if result.valid:
         kind = GUIDE_LABELS.get(result.guide_type or "", result.guide_type or "")

@@ -18,7 +18,7 @@ from lxml import etree
 
 from copass_app.tiss import codes
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 20_000_000  # bytes, as the README says (decimal units everywhere)
 MAX_BYTES_ENV = "COPASS_MAX_XML_BYTES"
 SUPPORTED_ENCODINGS = {"utf-8": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII"}
 
@@ -66,18 +66,12 @@ def max_xml_bytes() -> int:
     return int(raw)
 
 
-def _too_large(limit: int) -> TissParseError:
-    return TissParseError(
-        f"O arquivo excede o tamanho máximo aceito de {_format_size(limit)}. "
-        "Divida as guias em lotes menores.",
-        code=codes.CANNOT_VALIDATE,
-    )
+def _too_large(size: int, limit: int) -> TissParseError:
+    # Imported here: babel costs more than validating a lot, and only an oversize file needs it.
+    from copass_app.formatting import size_over_limit
 
-
-def _format_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB".replace(".", ",")
-    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
+    return TissParseError(f"{size_over_limit(size, limit)} Divida as guias em lotes menores.",
+                          code=codes.CANNOT_VALIDATE)
 
 
 def read_limited(stream: BinaryIO, max_bytes: int | None = None, chunk_size: int = 64 * 1024) -> bytes:
@@ -88,9 +82,17 @@ def read_limited(stream: BinaryIO, max_bytes: int | None = None, chunk_size: int
     while chunk := stream.read(min(chunk_size, limit + 1 - total)):
         total += len(chunk)
         if total > limit:
-            raise _too_large(limit)
+            raise _too_large(_stream_size(stream, total), limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _stream_size(stream: BinaryIO, read_so_far: int) -> int:
+    """The whole size when the stream is a file (the rest is never read), else what was read."""
+    try:
+        return max(os.fstat(stream.fileno()).st_size, read_so_far)
+    except (AttributeError, OSError, ValueError):
+        return read_so_far
 
 
 def declared_encoding(data: bytes) -> str:
@@ -171,7 +173,7 @@ def parse_xml(data: bytes, *, max_bytes: int | None = None) -> etree._ElementTre
     """Parse an uploaded lot safely, or raise TissParseError with a Portuguese message."""
     limit = max_bytes or max_xml_bytes()
     if len(data) > limit:
-        raise _too_large(limit)
+        raise _too_large(len(data), limit)
     _refuse_non_xml(data)
     encoding = declared_encoding(data)
     _refuse_dtd(data)

@@ -8,8 +8,8 @@ of silently validating lots against something else.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import threading
-from importlib.resources import files
 from pathlib import Path
 
 from lxml import etree
@@ -30,7 +30,11 @@ class SchemaPinError(RuntimeError):
 
 
 def xsd_dir() -> Path:
-    return Path(str(files("pytiss.schemas").joinpath(TISS_VERSION)))
+    """pytiss's schema folder, found without importing pytiss (its __init__ loads xmlschema: ~0.1 s)."""
+    spec = importlib.util.find_spec("pytiss")
+    if spec is None or not spec.submodule_search_locations:
+        raise SchemaPinError("O pacote pytiss, que traz os esquemas oficiais TISS, não está instalado.")
+    return Path(next(iter(spec.submodule_search_locations))) / "schemas" / TISS_VERSION
 
 
 def read_pins(pin_file: Path = PIN_FILE) -> dict[str, str]:

@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from copass_app.formatting import money
 from copass_app.tiss import codes, xsd_messages
 from copass_app.tiss.guides import LAYOUTS, guide_elements, to_date
 from copass_app.tiss.hash import HashEncodingError, compact_hash, declared_hash
@@ -277,6 +276,8 @@ def _guide_issues(lot: _Lot) -> list[LotIssue]:
 
 
 def _total_issue(lot: _Lot, index: int, mismatch: Mismatch) -> LotIssue:
+    from copass_app.formatting import money  # babel: loaded only when a total is wrong (see tiss.cli)
+
     relative = mismatch.relative_path
     target = lot.elements[index].find("/".join(NS_PREFIX + step for step in relative.split("/")))
     return LotIssue(

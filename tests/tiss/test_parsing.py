@@ -36,20 +36,24 @@ def test_iso_8859_1_text_is_decoded_from_the_declaration():
 
 
 def test_default_limit_is_20_mb(monkeypatch):
+    """20 MB as the README says it: 20,000,000 bytes (it was 20 MiB, 20,971,520)."""
     monkeypatch.delenv("COPASS_MAX_XML_BYTES", raising=False)
-    assert max_xml_bytes() == DEFAULT_MAX_BYTES == 20 * 1024 * 1024
+    assert max_xml_bytes() == DEFAULT_MAX_BYTES == 20_000_000
 
 
 def test_file_over_the_limit_is_refused():
     problem = failure(lot_bytes(GUIDE_SP_SADT), max_bytes=1000)
     assert problem.code == "5002"
-    assert "tamanho máximo" in problem.message
+    assert "excede o limite de 1,0 kB (1.000 bytes)" in problem.message
 
 
 def test_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("COPASS_MAX_XML_BYTES", "2048")
     assert max_xml_bytes() == 2048
-    assert "tamanho máximo aceito de 2 KB" in failure(lot_bytes(GUIDE_SP_SADT)).message
+    data = lot_bytes(GUIDE_SP_SADT)
+    # One unit for both figures (was "... de 2 KB" in KiB beside sizes in kB elsewhere).
+    shown = f"{len(data) / 1000:.1f}".replace(".", ",")
+    assert failure(data).message.startswith(f"O arquivo tem {shown} kB e excede o limite de 2,0 kB (2.048 bytes).")
 
 
 def test_invalid_limit_in_the_environment_is_reported(monkeypatch):

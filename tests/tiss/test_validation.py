@@ -13,12 +13,12 @@ from decimal import Decimal
 
 import pytest
 
-from copass_app.tiss.builders import build_lot
+from copass_app.tiss.messages import build_lot
 from copass_app.tiss.model import (
     GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT, ITEM_EXPENSE,
     ITEM_PROCEDURE,
 )
-from copass_app.tiss.samples import sample_lot
+from tests.corpus.samples import sample_lot
 from copass_app.tiss.validation import MAX_SCHEMA_ERRORS, validate_file, validate_lot, validate_stream
 
 from .conftest import PASSWD_MARKERS, corpus_bytes, line_of, lot_bytes
@@ -161,7 +161,7 @@ def test_empty_and_pdf_files():
 
 def test_oversize_file_is_refused():
     [issue] = validate_lot(corpus_bytes("erro_tamanho.xml"), max_bytes=64 * 1024).errors
-    assert issue.code == "5002" and "tamanho máximo aceito de 64 KB" in issue.message
+    assert issue.code == "5002" and "excede o limite de 65,5 kB (65.536 bytes)" in issue.message
 
 
 def test_oversize_stream_is_refused_without_reading_it_all():
