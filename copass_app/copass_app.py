@@ -1,10 +1,13 @@
-"""The Reflex app: pages, their routes and on_load handlers, and the HTTP API for providers' software."""
+"""The Reflex app: the pages of the route registry with their components and on_load handlers, and the
+HTTP API for providers' software."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from copass_app import routes
 from copass_app.api import api_app
+from copass_app.components.shell import FAVICON
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.guides import guides_page
@@ -23,22 +26,34 @@ from copass_app.tiss.schema import verify_schema_pins
 # Refuse to start when the official XSD files differ from the pinned ones (schemas/).
 verify_schema_pins()
 
+
+def _redirecting() -> rx.Component:
+    return rx.center(rx.spinner(), height="100vh")
+
+
+# What each route of the registry shows and loads.
+PAGES = {
+    routes.HOME.path: (_redirecting, HomeState.on_load),
+    routes.LOGIN.path: (login_page, LoginState.on_load),
+    routes.GUIDES.path: (guides_page, GuidesState.on_load),
+    routes.BILLING.path: (billing_page, BillingState.on_load),
+    routes.XML_UPLOAD.path: (upload_page, UploadState.on_load),
+    routes.BATCHES.path: (batches_page, BatchesState.on_load),
+    routes.UPLOAD_HISTORY.path: (upload_history_page, UploadHistoryState.on_load),
+    routes.API_TOKENS.path: (api_tokens_page, ApiTokensState.on_load),
+    routes.STAFF_HOME.path: (staff_home_page, StaffHomeState.on_load),
+    routes.RECEIVED_BATCHES.path: (received_batches_page, ReceivedBatchesState.on_load),
+}
+
 app = rx.App(
-    head_components=[rx.el.meta(name="robots", content="noindex")],
+    html_lang="pt-BR",
+    head_components=[
+        rx.el.meta(name="robots", content="noindex"),
+        rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml"),
+    ],
     api_transformer=api_app(),
 )
 
-PAGES = [
-    ("/", lambda: rx.center(rx.spinner(), height="100vh"), HomeState.on_load, "Portal do Prestador"),
-    ("/login", login_page, LoginState.on_load, "Entrar"),
-    ("/guias", guides_page, GuidesState.on_load, "Procedimentos solicitados"),
-    ("/faturamento", billing_page, BillingState.on_load, "Faturamento de atendimentos"),
-    ("/envio-xml", upload_page, UploadState.on_load, "Envio de arquivo XML"),
-    ("/acompanhamento", batches_page, BatchesState.on_load, "Acompanhamento dos faturamentos"),
-    ("/acompanhamento/envios", upload_history_page, UploadHistoryState.on_load, "Envios de XML"),
-    ("/integracao", api_tokens_page, ApiTokensState.on_load, "Integração (API)"),
-    ("/operadora", staff_home_page, StaffHomeState.on_load, "Operadora"),
-    ("/operadora/lotes", received_batches_page, ReceivedBatchesState.on_load, "Lotes recebidos"),
-]
-for route, component, on_load, title in PAGES:
-    app.add_page(component, route=route, on_load=on_load, title=f"{title} · Portal do Prestador")
+for route in routes.ROUTES:
+    component, on_load = PAGES[route.path]
+    app.add_page(component, route=route.path, on_load=on_load, title=routes.page_title(route))

@@ -1,48 +1,31 @@
-"""The frame around every logged-in page: header with provider and user, and the providers' menu."""
+"""The frame around every logged-in page: header with the logo, provider and user, and the menu of the
+route registry for the page's audience."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import reflex as rx
 
+from copass_app import routes
+from copass_app.routes import Audience, Route
 from copass_app.state.auth import AuthState
 
-
-@dataclass(frozen=True)
-class MenuEntry:
-    section: str
-    label: str
-    route: str
+LOGO = "/logo.svg"  # assets/logo.svg
+FAVICON = "/favicon.svg"
 
 
-# Only what works is listed; later issues add their entries here.
-PROVIDER_MENU: list[MenuEntry] = [
-    MenuEntry("Solicitação", "Procedimentos solicitados", "/guias"),
-    MenuEntry("Solicitação", "Faturamento de atendimentos", "/faturamento"),
-    MenuEntry("Envio de arquivo XML", "Enviar lote XML", "/envio-xml"),
-    MenuEntry("Envio de arquivo XML", "Integração (API)", "/integracao"),
-    MenuEntry("Acompanhamento", "Faturamentos", "/acompanhamento"),
-    MenuEntry("Acompanhamento", "Envios de XML", "/acompanhamento/envios"),
-]
-STAFF_MENU: list[MenuEntry] = [
-    MenuEntry("Operadora", "Prestadores", "/operadora"),
-    MenuEntry("Operadora", "Lotes recebidos", "/operadora/lotes"),
-]
+def logo(height: str = "32px") -> rx.Component:
+    return rx.image(src=LOGO, alt=routes.APP_NAME, height=height, width="auto")
 
 
-def _menu(entries: list[MenuEntry]) -> rx.Component:
-    sections: dict[str, list[MenuEntry]] = {}
-    for entry in entries:
-        sections.setdefault(entry.section, []).append(entry)
-    return rx.vstack(
+def _menu(audience: Audience) -> rx.Component:
+    return rx.el.nav(rx.vstack(
         *[
             rx.vstack(
                 rx.text(section, size="1", weight="bold", color_scheme="gray", text_transform="uppercase"),
                 *[
                     rx.link(
-                        entry.label,
-                        href=entry.route,
+                        label,
+                        href=path,
                         size="2",
                         underline="none",
                         padding_x="0.5em",
@@ -51,30 +34,28 @@ def _menu(entries: list[MenuEntry]) -> rx.Component:
                         width="100%",
                         _hover={"background": rx.color("accent", 3)},
                     )
-                    for entry in items
+                    for label, path in entries
                 ],
                 spacing="1",
                 width="100%",
             )
-            for section, items in sections.items()
+            for section, entries in routes.menu(audience)
         ],
         spacing="4",
         width="14em",
         padding="1em",
         border_right=f"1px solid {rx.color('gray', 5)}",
         min_height="calc(100vh - 56px)",
-        flex_shrink="0",
-    )
+    ), aria_label="Menu", style={"flex_shrink": "0"})
 
 
 def _header() -> rx.Component:
     return rx.hstack(
         rx.hstack(
-            rx.icon("heart-pulse", color=rx.color("accent", 9)),
-            rx.heading("Portal do Prestador", size="4"),
+            logo(),
             rx.text("Copass Saúde", color_scheme="gray", size="2"),
             align="center",
-            spacing="2",
+            spacing="3",
         ),
         rx.spacer(),
         rx.vstack(
@@ -94,19 +75,19 @@ def _header() -> rx.Component:
     )
 
 
-def page_shell(title: str, *content: rx.Component, staff: bool = False) -> rx.Component:
+def page_shell(route: Route, *content: rx.Component, heading: str | None = None) -> rx.Component:
+    """A logged-in page: the header, the menu of the route's audience, and the page's heading and content."""
     return rx.box(
         _header(),
         rx.hstack(
-            _menu(STAFF_MENU if staff else PROVIDER_MENU),
-            rx.vstack(
-                rx.heading(title, size="6"),
+            _menu(route.audience),
+            rx.el.main(rx.vstack(
+                rx.heading(heading or route.title, size="6", as_="h1"),
                 *content,
                 padding="1.5em",
                 spacing="4",
                 width="100%",
-                min_width="0",
-            ),
+            ), style={"width": "100%", "min_width": "0"}),
             align="start",
             spacing="0",
             width="100%",

@@ -1,23 +1,19 @@
-"""Small shared pieces: status badges, sortable headers, pager."""
+"""Small shared pieces: the status badge of any vocabulary, sortable headers, pager, link-like buttons."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-STATUS_COLORS = {
-    "autorizada": "green",
-    "nao_autorizada": "orange",
-    "pendente": "amber",
-    "negada": "red",
-    "cancelada": "gray",
-}
+from copass_app.vocabulary import Vocabulary
 
 
-def status_badge(group: rx.Var, label: rx.Var) -> rx.Component:
+def status_badge(vocabulary: Vocabulary, value: rx.Var, **props) -> rx.Component:
+    """The badge of `value` in `vocabulary`: its short label and colour; the full label on hover."""
     return rx.match(
-        group,
-        *[(key, rx.badge(label, color_scheme=color, variant="soft")) for key, color in STATUS_COLORS.items()],
-        rx.badge(label),
+        value,
+        *[(term.value, rx.badge(term.short_label, color_scheme=term.color, variant="soft", title=term.label, **props))
+          for term in vocabulary],
+        rx.badge(value, variant="soft", **props),
     )
 
 
@@ -32,14 +28,15 @@ def pager(page: rx.Var, page_count: rx.Var, total: rx.Var, on_page) -> rx.Compon
     return rx.hstack(
         rx.text(total, " registro(s)", size="2", color_scheme="gray"),
         rx.spacer(),
-        rx.button(rx.icon("chevrons-left", size=14), variant="soft", size="1", on_click=on_page(1), disabled=page <= 1),
+        rx.button(rx.icon("chevrons-left", size=14), variant="soft", size="1", on_click=on_page(1), disabled=page <= 1,
+                  aria_label="Primeira página"),
         rx.button(rx.icon("chevron-left", size=14), variant="soft", size="1", on_click=on_page(page - 1), disabled=page <= 1,
                   aria_label="Página anterior"),
         rx.text("Página ", page, " de ", page_count, size="2", id="pager-label"),
         rx.button(rx.icon("chevron-right", size=14), variant="soft", size="1", on_click=on_page(page + 1),
                   disabled=page >= page_count, aria_label="Próxima página", id="next-page"),
         rx.button(rx.icon("chevrons-right", size=14), variant="soft", size="1", on_click=on_page(page_count),
-                  disabled=page >= page_count),
+                  disabled=page >= page_count, aria_label="Última página"),
         align="center",
         width="100%",
     )

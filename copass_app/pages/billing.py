@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from copass_app import routes
+from copass_app.components.forms import field_label, labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.ui import pager
-from copass_app.state.billing import CATALOG_LABELS, BillingState
+from copass_app.state.billing import CATALOG_LABELS, BillingState, DraftGuideCard, DraftItemLine
 
 
 def _period_form() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.vstack(rx.text("Realizadas de", size="1"), rx.input(type="date", name="start", id="period-start"), spacing="1"),
-            rx.vstack(rx.text("até", size="1"), rx.input(type="date", name="end", id="period-end"), spacing="1"),
+            labelled_field("Realizadas de", rx.input(type="date", name="start"), field_id="period-start"),
+            labelled_field("Realizadas até", rx.input(type="date", name="end"), field_id="period-end"),
             rx.text("ou", size="2", color_scheme="gray", padding_bottom="0.4em"),
-            rx.vstack(rx.text("Competência", size="1"), rx.input(type="month", name="competence", id="period-competence"),
-                      spacing="1"),
+            labelled_field("Competência", rx.input(type="month", name="competence"), field_id="period-competence"),
             rx.button(rx.icon("receipt", size=16), "Faturar", type="submit", id="faturar", size="3"),
             align="end",
             spacing="3",
@@ -27,7 +28,7 @@ def _period_form() -> rx.Component:
     )
 
 
-def _stat(label: str, value: rx.Var, element_id: str) -> rx.Component:
+def _stat(label: str, value: rx.Var | rx.Component, element_id: str) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="4", weight="bold", id=element_id),
                      spacing="0")
 
@@ -36,11 +37,11 @@ def _summary_bar() -> rx.Component:
     summary = BillingState.summary
     return rx.card(
         rx.hstack(
-            _stat("Período", summary["period"], "summary-period"),
-            _stat("Competência", summary["competence"], "summary-competence"),
-            _stat("Guias selecionadas", rx.fragment(summary["guides"], " de ", summary["available"]), "summary-guides"),
-            _stat("Itens", summary["items"], "summary-items"),
-            _stat("Valor", summary["value"], "summary-value"),
+            _stat("Período", summary.period, "summary-period"),
+            _stat("Competência", summary.competence, "summary-competence"),
+            _stat("Guias selecionadas", rx.fragment(summary.guides, " de ", summary.available), "summary-guides"),
+            _stat("Itens", summary.item_count, "summary-items"),
+            _stat("Valor", summary.value, "summary-value"),
             rx.spacer(),
             rx.button("Selecionar todas", variant="soft", on_click=BillingState.select_all(True), id="select-all"),
             rx.button("Nenhuma", variant="soft", color_scheme="gray", on_click=BillingState.select_all(False),
@@ -64,7 +65,7 @@ def _confirm_button() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Confirmar envio"),
             rx.alert_dialog.description(
-                "Enviar ", BillingState.summary["guides"], " guia(s), no valor de ", BillingState.summary["value"],
+                "Enviar ", BillingState.summary.guides, " guia(s), no valor de ", BillingState.summary.value,
                 ", para a operadora? Cada lote tem um só tipo de guia e até 100 guias.",
             ),
             rx.hstack(
@@ -104,13 +105,13 @@ def _confirmed() -> rx.Component:
         rx.vstack(
             rx.text("Lotes recebidos pela operadora. Guarde os protocolos:", weight="bold"),
             rx.foreach(BillingState.confirmed, lambda b: rx.hstack(
-                rx.text("Protocolo ", rx.text.strong(b["protocol"]), " · lote ", b["lot"], " · ", b["guides"],
-                        " guia(s) · ", b["total"]),
+                rx.text("Protocolo ", rx.text.strong(b.protocol), " · lote ", b.lot, " · ", b.guides,
+                        " guia(s) · ", b.total),
                 rx.button(rx.icon("download", size=14), "Protocolo (PDF)", size="1", variant="soft",
-                          on_click=BillingState.download_protocol(b["batch_id"]), class_name="download-protocol"),
+                          on_click=BillingState.download_protocol(b.batch_id), class_name="download-protocol"),
                 align="center",
             )),
-            rx.link("Acompanhar faturamentos", href="/acompanhamento"),
+            rx.link("Acompanhar faturamentos", href=routes.BATCHES.path),
             spacing="2",
         ),
         color_scheme="green",
@@ -119,59 +120,61 @@ def _confirmed() -> rx.Component:
     )
 
 
-def _item_row(item: rx.Var) -> rx.Component:
+def _item_row(item: DraftItemLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(item["table"]),
-        rx.table.cell(item["code"]),
-        rx.table.cell(item["description"]),
-        rx.table.cell(item["quantity"], text_align="right"),
-        rx.table.cell(item["unit_value"], text_align="right", white_space="nowrap"),
-        rx.table.cell(item["total"], text_align="right", white_space="nowrap"),
+        rx.table.cell(item.table),
+        rx.table.cell(item.code),
+        rx.table.cell(item.description),
+        rx.table.cell(item.quantity, text_align="right"),
+        rx.table.cell(item.unit_value, text_align="right", white_space="nowrap"),
+        rx.table.cell(item.total, text_align="right", white_space="nowrap"),
         rx.table.cell(rx.cond(
-            item["extra_id"] != "",
+            item.extra_id > 0,
             rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                           on_click=BillingState.remove_extra(item["extra_id"]), aria_label="Remover item",
+                           on_click=BillingState.remove_extra(item.extra_id), aria_label="Remover item",
                            class_name="remove-extra"),
         )),
+        class_name="draft-item",
     )
 
 
-def _guide_card(guide: rx.Var) -> rx.Component:
-    label = guide["number"].to(str)
+def _guide_card(guide: DraftGuideCard) -> rx.Component:
+    date_id = "performed-" + guide.id.to_string()
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.checkbox(checked=guide["included"].to(bool),
-                            on_change=lambda value: BillingState.toggle_guide(guide["id"], value),
-                            class_name="guide-check", size="3"),
+                rx.checkbox(checked=guide.included,
+                            on_change=lambda value: BillingState.toggle_guide(guide.id, value),
+                            class_name="guide-check", size="3", aria_label="Incluir a guia " + guide.number),
                 rx.vstack(
-                    rx.hstack(rx.badge(guide["type"]), rx.text("Guia ", rx.text.strong(guide["number"]),
-                                                               class_name="guide-number"),
-                              rx.text("Operadora: ", guide["operator_number"], size="1", color_scheme="gray"),
+                    rx.hstack(rx.badge(guide.guide_type), rx.text("Guia ", rx.text.strong(guide.number),
+                                                                  class_name="guide-number"),
+                              rx.text("Operadora: ", guide.operator_number, size="1", color_scheme="gray"),
                               align="center"),
-                    rx.text(guide["beneficiary"], " · carteira ", guide["card"], size="2"),
+                    rx.text(guide.beneficiary, " · carteira ", guide.card, size="2"),
                     spacing="1",
                 ),
                 rx.spacer(),
                 rx.vstack(
-                    rx.text("Realização", size="1", color_scheme="gray"),
-                    rx.input(type="date", value=guide["performed_on"].to(str),
-                             on_change=lambda value: BillingState.change_date(guide["id"], value),
+                    field_label("Realização", date_id),
+                    rx.input(type="date", value=guide.performed_on, id=date_id,
+                             on_change=lambda value: BillingState.change_date(guide.id, value),
                              class_name="performed-date",
-                             border=rx.cond(guide["changed_date"].to(bool), f"1px solid {rx.color('amber', 8)}", "")),
+                             border=rx.cond(guide.changed_date, f"1px solid {rx.color('amber', 8)}", "")),
                     spacing="1",
                 ),
                 rx.vstack(
                     rx.text("Valor da guia", size="1", color_scheme="gray"),
-                    rx.text(guide["total"], weight="bold", class_name="guide-total"),
+                    rx.text(guide.total, weight="bold", class_name="guide-total"),
                     spacing="1",
                     align="end",
                 ),
                 rx.vstack(
                     rx.button(rx.icon("plus", size=14), "Taxas", size="1", variant="soft", class_name="add-fees",
-                              on_click=BillingState.open_catalog(guide["id"], label, "fees")),
+                              on_click=BillingState.open_catalog(guide.id, guide.number, "fees")),
                     rx.button(rx.icon("plus", size=14), "Materiais/medicamentos", size="1", variant="soft",
-                              class_name="add-materials", on_click=BillingState.open_catalog(guide["id"], label, "materials")),
+                              class_name="add-materials",
+                              on_click=BillingState.open_catalog(guide.id, guide.number, "materials")),
                     spacing="1",
                 ),
                 align="center",
@@ -181,7 +184,7 @@ def _guide_card(guide: rx.Var) -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("Tabela", "Código", "Descrição", "Qtd.", "Unitário", "Total", "")])),
-                rx.table.body(rx.foreach(guide["items"].to(list[dict[str, str]]), _item_row)),
+                rx.table.body(rx.foreach(guide.lines, _item_row)),
                 size="1",
                 width="100%",
             ),
@@ -189,8 +192,32 @@ def _guide_card(guide: rx.Var) -> rx.Component:
             width="100%",
         ),
         width="100%",
-        opacity=rx.cond(guide["included"].to(bool), "1", "0.55"),
+        opacity=rx.cond(guide.included, "1", "0.55"),
         class_name="billing-guide",
+    )
+
+
+def _catalog_hits() -> rx.Component:
+    return rx.box(
+        rx.foreach(BillingState.hits, lambda hit, index: rx.hstack(
+            rx.text(hit.code, size="2", width="7em", color_scheme="gray"),
+            rx.text(hit.name, size="2", flex="1"),
+            rx.text(hit.price, size="2", white_space="nowrap"),
+            padding="0.35em 0.5em",
+            cursor="pointer",
+            border_radius="4px",
+            background=rx.cond(BillingState.selected_hit == index, rx.color("accent", 4), "transparent"),
+            on_click=BillingState.pick(index),
+            on_double_click=BillingState.pick_and_add(index),
+            class_name="catalog-hit",
+            width="100%",
+        )),
+        max_height="16em",
+        overflow_y="auto",
+        width="100%",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="6px",
+        id="catalog-hits",
     )
 
 
@@ -209,34 +236,19 @@ def _catalog_dialog() -> rx.Component:
                     rx.text(CATALOG_LABELS["18"], size="2", color_scheme="gray"),
                 ),
                 # Uncontrolled: a controlled value would fight the debounce while the user types.
-                rx.input(placeholder="Buscar por nome ou código…",
-                         on_change=BillingState.search.debounce(250),
-                         on_key_down=BillingState.search_key, id="catalog-search", auto_focus=True, width="100%"),
-                rx.box(
-                    rx.foreach(BillingState.hits, lambda hit, index: rx.hstack(
-                        rx.text(hit["code"], size="2", width="7em", color_scheme="gray"),
-                        rx.text(hit["name"], size="2", flex="1"),
-                        rx.text(hit["price"], size="2", white_space="nowrap"),
-                        padding="0.35em 0.5em",
-                        cursor="pointer",
-                        border_radius="4px",
-                        background=rx.cond(BillingState.selected_hit == index, rx.color("accent", 4), "transparent"),
-                        on_click=BillingState.pick(index),
-                        on_double_click=BillingState.pick_and_add(index),
-                        class_name="catalog-hit",
-                        width="100%",
-                    )),
-                    max_height="16em",
-                    overflow_y="auto",
-                    width="100%",
-                    border=f"1px solid {rx.color('gray', 5)}",
-                    border_radius="6px",
-                ),
+                labelled_field("Buscar no catálogo", rx.input(
+                    placeholder="Nome ou código…", on_change=BillingState.search.debounce(250),
+                    on_key_down=BillingState.search_key, auto_focus=True, width="100%"),
+                    field_id="catalog-search", width="100%"),
+                _catalog_hits(),
                 rx.hstack(
-                    rx.vstack(rx.text("Quantidade", size="1"), rx.input(value=BillingState.quantity,
-                              on_change=BillingState.set_quantity, id="catalog-quantity", width="7em"), spacing="1"),
-                    rx.vstack(rx.text("Valor unitário (R$)", size="1"), rx.input(value=BillingState.unit_value,
-                              on_change=BillingState.set_unit_value, id="catalog-value", width="10em"), spacing="1"),
+                    # Text inputs: a number input would refuse the decimal comma (1,2345).
+                    labelled_field("Quantidade", rx.input(value=BillingState.quantity, input_mode="decimal",
+                                                          on_change=BillingState.set_quantity, width="7em"),
+                                   field_id="catalog-quantity"),
+                    labelled_field("Valor unitário (R$)", rx.input(value=BillingState.unit_value, input_mode="decimal",
+                                                                   on_change=BillingState.set_unit_value, width="10em"),
+                                   field_id="catalog-value"),
                     rx.button(rx.icon("plus", size=14), "Adicionar", on_click=BillingState.add_selected, id="catalog-add"),
                     align="end",
                     spacing="3",
@@ -262,7 +274,7 @@ def _catalog_dialog() -> rx.Component:
 
 def billing_page() -> rx.Component:
     return page_shell(
-        "Faturamento de atendimentos",
+        routes.BILLING,
         rx.text("Escolha o período de realização e clique em Faturar: a lista traz as guias autorizadas e realizadas "
                 "no período que ainda não foram faturadas.", size="2", color_scheme="gray"),
         _period_form(),
@@ -275,7 +287,7 @@ def billing_page() -> rx.Component:
                         rx.callout("Nenhuma guia autorizada e realizada no período está pendente de faturamento.",
                                    icon="info", id="no-guides")),
                 rx.foreach(BillingState.guides, _guide_card),
-                pager(BillingState.page, BillingState.page_count, BillingState.summary["available"],
+                pager(BillingState.page, BillingState.page_count, BillingState.summary.available,
                       BillingState.go_to_page),
                 spacing="3",
                 width="100%",

@@ -1,43 +1,43 @@
-""""Procedimentos solicitados": the provider's guides by status, with filters and detail."""
+""""Procedimentos solicitados": the provider's guides by situation, with filters and detail."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from copass_app import routes
+from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
-from copass_app.components.ui import STATUS_COLORS, action_link, pager, sortable_header, status_badge
-from copass_app.services.guides import STATUS_GROUP_LABELS
-from copass_app.state.guides import GuidesState
+from copass_app.components.ui import action_link, pager, sortable_header, status_badge
+from copass_app.state.guides import GuideLine, GuidesState
+from copass_app.vocabulary import GUIDE_SITUATION, Term
 
 
-def _status_card(group: str) -> rx.Component:
-    selected = GuidesState.status_group == group
+def _situation_card(term: Term) -> rx.Component:
+    selected = GuidesState.status_group == term.value
     return rx.card(
         rx.vstack(
-            rx.text(STATUS_GROUP_LABELS[group], size="2", color_scheme="gray"),
-            rx.heading(GuidesState.counts.get(group, 0), size="6", color=rx.color(STATUS_COLORS[group], 11)),
+            rx.text(term.label, size="2", color_scheme="gray"),
+            rx.heading(GuidesState.counts.get(term.value, 0), size="6", color=rx.color(term.color, 11)),
             spacing="1",
         ),
-        id=f"status-{group}",
-        on_click=GuidesState.filter_status(group),
+        id=f"status-{term.value}",
+        on_click=GuidesState.filter_status(term.value),
         cursor="pointer",
         flex="1",
         variant=rx.cond(selected, "classic", "surface"),
-        border=rx.cond(selected, f"2px solid {rx.color(STATUS_COLORS[group], 8)}", "2px solid transparent"),
+        border=rx.cond(selected, f"2px solid {rx.color(term.color, 8)}", "2px solid transparent"),
     )
 
 
 def _filters() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.vstack(rx.text("Solicitadas de", size="1"), rx.input(type="date", name="date_from", id="date-from"), spacing="1"),
-            rx.vstack(rx.text("até", size="1"), rx.input(type="date", name="date_to", id="date-to"), spacing="1"),
-            rx.vstack(
-                rx.text("Beneficiário (nome ou carteira)", size="1"),
-                rx.input(name="beneficiary", id="beneficiary-filter", placeholder="ex.: Conceição", width="16em"),
-                spacing="1",
-            ),
-            rx.vstack(rx.text("Nº da guia", size="1"), rx.input(name="guide_number", id="guide-number-filter"), spacing="1"),
+            labelled_field("Solicitadas de", rx.input(type="date", name="date_from"), field_id="date-from"),
+            labelled_field("Solicitadas até", rx.input(type="date", name="date_to"), field_id="date-to"),
+            labelled_field("Beneficiário (nome ou carteira)",
+                           rx.input(name="beneficiary", placeholder="ex.: Conceição", width="16em"),
+                           field_id="beneficiary-filter"),
+            labelled_field("Nº da guia", rx.input(name="guide_number"), field_id="guide-number-filter"),
             rx.button(rx.icon("search", size=14), "Filtrar", type="submit", id="apply-filters"),
             rx.button("Limpar", type="reset", variant="soft", color_scheme="gray", on_click=GuidesState.clear_filters),
             align="end",
@@ -46,6 +46,20 @@ def _filters() -> rx.Component:
         ),
         on_submit=GuidesState.apply_filters,
         reset_on_submit=False,
+    )
+
+
+def _row(row: GuideLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(action_link(row.number, GuidesState.open_guide(row.id), class_name="guide-link")),
+        rx.table.cell(row.guide_type),
+        rx.table.cell(rx.vstack(rx.text(row.beneficiary, size="2"), rx.text(row.card, size="1", color_scheme="gray"),
+                                spacing="0")),
+        rx.table.cell(row.requested_on),
+        rx.table.cell(row.performed_on),
+        rx.table.cell(status_badge(GUIDE_SITUATION, row.situation)),
+        rx.table.cell(row.total, text_align="right", white_space="nowrap"),
+        class_name="guide-row",
     )
 
 
@@ -65,22 +79,7 @@ def _table() -> rx.Component:
                 header("Valor", "total"),
             )
         ),
-        rx.table.body(
-            rx.foreach(
-                GuidesState.rows,
-                lambda row: rx.table.row(
-                    rx.table.cell(action_link(row["number"], GuidesState.open_guide(row["id"]), class_name="guide-link")),
-                    rx.table.cell(row["type"]),
-                    rx.table.cell(rx.vstack(rx.text(row["beneficiary"], size="2"),
-                                            rx.text(row["card"], size="1", color_scheme="gray"), spacing="0")),
-                    rx.table.cell(row["requested_on"]),
-                    rx.table.cell(row["performed_on"]),
-                    rx.table.cell(status_badge(row["status_group"], row["status"])),
-                    rx.table.cell(row["total"], text_align="right", white_space="nowrap"),
-                    class_name="guide-row",
-                ),
-            )
-        ),
+        rx.table.body(rx.foreach(GuidesState.rows, _row)),
         width="100%",
         variant="surface",
         id="guides-table",
@@ -95,20 +94,20 @@ def _detail_dialog() -> rx.Component:
     detail = GuidesState.detail
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Guia ", detail["number"]),
+            rx.dialog.title("Guia ", detail.number),
             rx.vstack(
-                rx.hstack(status_badge(detail["status_group"], detail["status"]),
-                          rx.text(detail["tiss_status"], size="2", color_scheme="gray"), align="center"),
+                rx.hstack(status_badge(GUIDE_SITUATION, detail.situation),
+                          rx.text(detail.tiss_status, size="2", color_scheme="gray"), align="center"),
                 rx.grid(
-                    _field("Tipo", detail["type"]),
-                    _field("Nº na operadora", detail["operator_number"]),
-                    _field("Senha", detail["password"]),
-                    _field("Beneficiário", detail["beneficiary"]),
-                    _field("Carteira", detail["card"]),
-                    _field("Solicitação", detail["requested_on"]),
-                    _field("Autorização", detail["authorized_on"]),
-                    _field("Realização", detail["performed_on"]),
-                    _field("Validade", detail["valid_until"]),
+                    _field("Tipo", detail.guide_type),
+                    _field("Nº na operadora", detail.operator_number),
+                    _field("Senha", detail.password),
+                    _field("Beneficiário", detail.beneficiary),
+                    _field("Carteira", detail.card),
+                    _field("Solicitação", detail.requested_on),
+                    _field("Autorização", detail.authorized_on),
+                    _field("Realização", detail.performed_on),
+                    _field("Validade", detail.valid_until),
                     columns="3",
                     spacing="3",
                     width="100%",
@@ -119,21 +118,21 @@ def _detail_dialog() -> rx.Component:
                         *[rx.table.column_header_cell(h) for h in
                           ("Tabela", "Código", "Descrição", "Qtd. aut.", "Qtd. real.", "Unitário", "Total")]
                     )),
-                    rx.table.body(rx.foreach(GuidesState.detail_items, lambda item: rx.table.row(
-                        rx.table.cell(item["table"]), rx.table.cell(item["code"]), rx.table.cell(item["description"]),
-                        rx.table.cell(item["authorized_qty"]), rx.table.cell(item["performed_qty"]),
-                        rx.table.cell(item["unit_value"], white_space="nowrap"),
-                        rx.table.cell(item["total"], white_space="nowrap"),
+                    rx.table.body(rx.foreach(detail.lines, lambda item: rx.table.row(
+                        rx.table.cell(item.table), rx.table.cell(item.code), rx.table.cell(item.description),
+                        rx.table.cell(item.authorized_qty), rx.table.cell(item.performed_qty),
+                        rx.table.cell(item.unit_value, white_space="nowrap"),
+                        rx.table.cell(item.total, white_space="nowrap"),
                     ))),
                     size="1",
                     width="100%",
                 ),
-                rx.text("Total da guia: ", detail["total"], weight="bold"),
+                rx.text("Total da guia: ", detail.total, weight="bold"),
                 rx.heading("Histórico", size="3"),
-                rx.foreach(GuidesState.detail_history, lambda entry: rx.hstack(
-                    rx.text(entry["at"], size="2", color_scheme="gray", width="9em"),
-                    rx.text(entry["status"], size="2"),
-                    rx.text(entry["note"], size="2", color_scheme="gray"),
+                rx.foreach(detail.history, lambda entry: rx.hstack(
+                    rx.text(entry.at, size="2", color_scheme="gray", width="9em"),
+                    rx.text(entry.status, size="2"),
+                    rx.text(entry.note, size="2", color_scheme="gray"),
                 )),
                 rx.dialog.close(rx.button("Fechar", variant="soft", id="close-detail")),
                 spacing="3",
@@ -149,8 +148,8 @@ def _detail_dialog() -> rx.Component:
 
 def guides_page() -> rx.Component:
     return page_shell(
-        "Procedimentos solicitados",
-        rx.hstack(*[_status_card(group) for group in STATUS_GROUP_LABELS], width="100%", spacing="3"),
+        routes.GUIDES,
+        rx.hstack(*[_situation_card(term) for term in GUIDE_SITUATION], width="100%", spacing="3"),
         _filters(),
         rx.cond(GuidesState.error != "", rx.callout(GuidesState.error, icon="triangle-alert", color_scheme="red")),
         _table(),

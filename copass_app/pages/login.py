@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from copass_app.components.forms import labelled_field
+from copass_app.components.shell import logo
 from copass_app.state.login import LoginState
 
 
@@ -12,17 +14,18 @@ def login_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.hstack(rx.icon("heart-pulse", size=28), rx.heading("Portal do Prestador", size="6"), align="center"),
+                    logo("40px"),
                     rx.text("Acesso de prestadores e equipe da operadora", color_scheme="gray", size="2"),
-                    rx.text("Usuário", size="2", weight="bold"),
-                    rx.input(name="login", id="login", placeholder="seu usuário", auto_focus=True, width="100%",
-                             auto_complete="username"),
-                    rx.text("Senha", size="2", weight="bold"),
-                    rx.input(name="password", id="password", type="password", width="100%",
-                             auto_complete="current-password"),
+                    labelled_field("Usuário", rx.input(name="login", placeholder="seu usuário", auto_focus=True,
+                                                       width="100%", auto_complete="username"),
+                                   field_id="login", width="100%"),
+                    labelled_field("Senha", rx.input(name="password", type="password", width="100%",
+                                                     auto_complete="current-password"),
+                                   field_id="password", width="100%"),
                     rx.cond(
                         LoginState.error != "",
-                        rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"),
+                        rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error",
+                                   width="100%", role="alert"),
                     ),
                     rx.button("Entrar", type="submit", width="100%", id="login-submit"),
                     spacing="3",

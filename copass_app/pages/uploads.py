@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import reflex as rx
 
+from copass_app import routes
+from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
-from copass_app.components.ui import pager
-from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadState
+from copass_app.components.ui import pager, status_badge
+from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadLine, UploadState
+from copass_app.vocabulary import UPLOAD_RESULT
 
 
 def error_groups_view(groups: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.foreach(groups, lambda group: rx.vstack(
-            rx.heading(group["title"].to(str), size="3"),
+            rx.heading(group.title, size="3"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ("Código", "Descrição TISS", "Linha", "Mensagem")])),
-                rx.table.body(rx.foreach(group["errors"].to(list[dict[str, str]]), lambda e: rx.table.row(
-                    rx.table.cell(rx.badge(e["code"], color_scheme="red")),
-                    rx.table.cell(e["description"], size="1"),
-                    rx.table.cell(e["line"]),
-                    rx.table.cell(rx.vstack(rx.text(e["message"], size="2"),
-                                            rx.text(e["path"], size="1", color_scheme="gray"), spacing="0")),
+                rx.table.body(rx.foreach(group.errors, lambda e: rx.table.row(
+                    rx.table.cell(rx.badge(e.code, color_scheme="red")),
+                    rx.table.cell(e.description, size="1"),
+                    rx.table.cell(e.line),
+                    rx.table.cell(rx.vstack(rx.text(e.message, size="2"),
+                                            rx.text(e.path, size="1", color_scheme="gray"), spacing="0")),
                     class_name="upload-error",
                 ))),
                 size="1",
@@ -65,14 +68,14 @@ def _result() -> rx.Component:
     accepted = rx.callout.root(
         rx.callout.icon(rx.icon("circle-check")),
         rx.vstack(
-            rx.text("Arquivo ", rx.text.strong(r["file_name"]), " aceito: protocolo ",
-                    rx.text.strong(r["protocol"], id="upload-protocol"), " · ", r["guides"], " guia(s)."),
+            rx.text("Arquivo ", rx.text.strong(r.file_name), " aceito: protocolo ",
+                    rx.text.strong(r.protocol, id="upload-protocol"), " · ", r.guides, " guia(s)."),
             rx.hstack(
                 rx.button(rx.icon("file-down", size=14), "Protocolo (PDF)", size="1", variant="soft",
-                          on_click=UploadState.download("protocol", r["batch_id"]), id="download-upload-protocol"),
+                          on_click=UploadState.download("protocol", r.batch_id), id="download-upload-protocol"),
                 rx.button(rx.icon("file-code", size=14), "Protocolo TISS (XML)", size="1", variant="soft",
-                          on_click=UploadState.download("receipt", r["upload_id"])),
-                rx.link("Ver em Acompanhamento", href="/acompanhamento", size="2"),
+                          on_click=UploadState.download("receipt", r.upload_id)),
+                rx.link("Ver em Acompanhamento", href=routes.BATCHES.path, size="2"),
                 align="center",
             ),
             spacing="2",
@@ -85,11 +88,11 @@ def _result() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("triangle-alert")),
             rx.vstack(
-                rx.text("Arquivo ", rx.text.strong(r["file_name"]), " recusado com ", r["error_count"],
+                rx.text("Arquivo ", rx.text.strong(r.file_name), " recusado com ", r.error_count,
                         " erro(s). Nada foi faturado; corrija o arquivo e envie novamente."),
-                rx.text("MD5 do arquivo: ", r["md5"], size="1"),
+                rx.text("MD5 do arquivo: ", r.md5, size="1"),
                 rx.button(rx.icon("printer", size=14), "Relatório de erros (PDF)", size="1", variant="soft",
-                          on_click=UploadState.download("error_report", r["upload_id"]), id="download-error-report"),
+                          on_click=UploadState.download("error_report", r.upload_id), id="download-error-report"),
                 spacing="2",
             ),
             color_scheme="red",
@@ -99,12 +102,12 @@ def _result() -> rx.Component:
         error_groups_view(UploadState.error_groups),
         width="100%",
     )
-    return rx.cond(r["accepted"] != "", accepted, refused)
+    return rx.cond(r.accepted, accepted, refused)
 
 
 def upload_page() -> rx.Component:
     return page_shell(
-        "Envio de arquivo XML",
+        routes.XML_UPLOAD,
         _drop_zone(),
         rx.hstack(
             rx.button(rx.icon("send", size=16), "Enviar arquivo", id="send-xml", loading=UploadState.uploading,
@@ -113,13 +116,48 @@ def upload_page() -> rx.Component:
             rx.button("Limpar", variant="soft", color_scheme="gray", on_click=rx.clear_selected_files(UPLOAD_ID)),
             rx.cond(UploadState.uploading, rx.progress(value=UploadState.progress, width="12em")),
             rx.spacer(),
-            rx.link("Histórico de envios", href="/acompanhamento/envios"),
-            rx.link("Integração (API)", href="/integracao"),
+            rx.link("Histórico de envios", href=routes.UPLOAD_HISTORY.path),
+            rx.link("Integração (API)", href=routes.API_TOKENS.path),
             align="center",
             width="100%",
             spacing="3",
         ),
-        rx.cond(UploadState.result.contains("upload_id"), _result()),
+        rx.cond(UploadState.has_result, _result()),
+    )
+
+
+def _history_row(row: UploadLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.file_name),
+        rx.table.cell(row.size, white_space="nowrap"),
+        rx.table.cell(row.received_at, white_space="nowrap"),
+        rx.table.cell(row.user),
+        rx.table.cell(rx.tooltip(rx.code(row.md5_short, size="1"), content=row.md5)),
+        rx.table.cell(status_badge(UPLOAD_RESULT, row.result)),
+        rx.table.cell(row.errors, text_align="right"),
+        rx.table.cell(row.protocol),
+        rx.table.cell(rx.hstack(
+            rx.cond(
+                row.accepted,
+                rx.fragment(
+                    rx.button("Protocolo", size="1", variant="soft",
+                              on_click=UploadHistoryState.download("protocol", row.batch_id)),
+                    rx.button("XML TISS", size="1", variant="soft",
+                              on_click=UploadHistoryState.download("receipt", row.id)),
+                ),
+                rx.fragment(
+                    rx.button("Erros", size="1", variant="soft", color_scheme="red",
+                              on_click=UploadHistoryState.show_errors(row.id, row.file_name)),
+                    rx.button("Relatório", size="1", variant="soft", color_scheme="red",
+                              on_click=UploadHistoryState.download("error_report", row.id)),
+                ),
+            ),
+            rx.button("Original", size="1", variant="soft", color_scheme="gray",
+                      on_click=UploadHistoryState.download("original", row.id)),
+            spacing="2",
+            wrap="wrap",
+        )),
+        class_name="upload-row",
     )
 
 
@@ -127,38 +165,7 @@ def _history_table() -> rx.Component:
     headers = ("Arquivo", "Tamanho", "Enviado em", "Usuário", "MD5", "Resultado", "Erros", "Protocolo", "")
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(rx.foreach(UploadHistoryState.rows, lambda row: rx.table.row(
-            rx.table.cell(row["file_name"]),
-            rx.table.cell(row["size"], white_space="nowrap"),
-            rx.table.cell(row["received_at"], white_space="nowrap"),
-            rx.table.cell(row["user"]),
-            rx.table.cell(rx.tooltip(rx.code(row["md5_short"], size="1"), content=row["md5"])),
-            rx.table.cell(rx.badge(row["result"], color_scheme=rx.cond(row["accepted"] != "", "green", "red"))),
-            rx.table.cell(row["errors"], text_align="right"),
-            rx.table.cell(row["protocol"]),
-            rx.table.cell(rx.hstack(
-                rx.cond(
-                    row["accepted"] != "",
-                    rx.fragment(
-                        rx.button("Protocolo", size="1", variant="soft",
-                                  on_click=UploadHistoryState.download("protocol", row["batch_id"])),
-                        rx.button("XML TISS", size="1", variant="soft",
-                                  on_click=UploadHistoryState.download("receipt", row["id"])),
-                    ),
-                    rx.fragment(
-                        rx.button("Erros", size="1", variant="soft", color_scheme="red",
-                                  on_click=UploadHistoryState.show_errors(row["id"], row["file_name"])),
-                        rx.button("Relatório", size="1", variant="soft", color_scheme="red",
-                                  on_click=UploadHistoryState.download("error_report", row["id"])),
-                    ),
-                ),
-                rx.button("Original", size="1", variant="soft", color_scheme="gray",
-                          on_click=UploadHistoryState.download("original", row["id"])),
-                spacing="2",
-                wrap="wrap",
-            )),
-            class_name="upload-row",
-        ))),
+        rx.table.body(rx.foreach(UploadHistoryState.rows, _history_row)),
         width="100%",
         variant="surface",
         id="uploads-table",
@@ -167,7 +174,7 @@ def _history_table() -> rx.Component:
 
 def upload_history_page() -> rx.Component:
     return page_shell(
-        "Acompanhamento › Envios de XML",
+        routes.UPLOAD_HISTORY,
         _history_table(),
         pager(UploadHistoryState.page, UploadHistoryState.page_count, UploadHistoryState.total,
               UploadHistoryState.go_to_page),
@@ -181,20 +188,23 @@ def upload_history_page() -> rx.Component:
             open=UploadHistoryState.errors_open,
             on_open_change=UploadHistoryState.set_errors_open,
         ),
+        heading="Acompanhamento › Envios de XML",
     )
 
 
 def api_tokens_page() -> rx.Component:
     return page_shell(
-        "Integração (API)",
+        routes.API_TOKENS,
         rx.text("Sistemas do prestador podem enviar lotes TISS diretamente: POST /api/tiss/lotes com o XML no corpo "
                 "e o cabeçalho Authorization: Bearer <token>. A resposta é a mensagem TISS de protocolo (200) ou de "
                 "erros (422).", size="2"),
         rx.form(
             rx.hstack(
-                rx.input(name="name", placeholder="Nome do sistema (ex.: ERP da clínica)", width="22em", id="token-name"),
+                labelled_field("Nome do sistema", rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em"),
+                               field_id="token-name"),
                 rx.button(rx.icon("key-round", size=14), "Criar token", type="submit", id="create-token"),
                 spacing="3",
+                align="end",
             ),
             on_submit=ApiTokensState.create,
             reset_on_submit=True,
@@ -213,13 +223,13 @@ def api_tokens_page() -> rx.Component:
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("Nome", "Criado em", "Último uso", "Situação", "")])),
             rx.table.body(rx.foreach(ApiTokensState.tokens, lambda t: rx.table.row(
-                rx.table.cell(t["name"]),
-                rx.table.cell(t["created_at"]),
-                rx.table.cell(t["last_used_at"]),
-                rx.table.cell(rx.cond(t["revoked"] != "", rx.badge("Revogado em ", t["revoked"], color_scheme="gray"),
+                rx.table.cell(t.name),
+                rx.table.cell(t.created_at),
+                rx.table.cell(t.last_used_at),
+                rx.table.cell(rx.cond(t.revoked, rx.badge("Revogado em ", t.revoked_at, color_scheme="gray"),
                                       rx.badge("Ativo", color_scheme="green"))),
-                rx.table.cell(rx.cond(t["revoked"] == "", rx.button("Revogar", size="1", color_scheme="red",
-                                                                    variant="soft", on_click=ApiTokensState.revoke(t["id"])))),
+                rx.table.cell(rx.cond(~t.revoked, rx.button("Revogar", size="1", color_scheme="red",
+                                                            variant="soft", on_click=ApiTokensState.revoke(t.id)))),
             ))),
             width="100%",
             variant="surface",

@@ -1,17 +1,52 @@
-"""Session state shared by every page: who is logged in. Imports nothing else of the app's states."""
+"""Session state shared by every page, and the one path from an event handler to the database.
+
+Every handler that reads or writes the database calls `call_service`: in a worker thread, one
+unit of work checks the session token, the role, then runs the service, and returns plain data.
+The handler assigns it to its vars back on the event loop, so a slow query stalls only the user
+who asked for it. Imports nothing else of the app's states.
+"""
 
 from __future__ import annotations
 
-import reflex as rx
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from copass_app.db import session_scope
+import reflex as rx
+from sqlmodel import Session
+
+from copass_app import routes
+from copass_app.routes import Audience
 from copass_app.services import auth as auth_service
 from copass_app.services.access import Actor
 from copass_app.services.errors import DomainError, NotFound
+from copass_app.services.unit_of_work import TracedRefusal, perform
 
-LOGIN_ROUTE = "/login"
-HOME_ROUTE = "/guias"
-STAFF_HOME_ROUTE = "/operadora"
+T = TypeVar("T")
+TOAST_MS = 8000
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """What the header shows of the logged-in user."""
+
+    name: str
+    login: str
+    provider_name: str
+    is_staff: bool
+
+    @classmethod
+    def of(cls, actor: Actor) -> SessionUser:
+        return cls(actor.name, actor.login, actor.provider_name, actor.is_staff)
+
+
+NOBODY = SessionUser("", "", "", False)
+
+
+async def run_unit(action: Callable[[Session], T], *, retries: int = 0) -> T:
+    """`perform(action)` in a worker thread: the event loop keeps serving the other users meanwhile."""
+    return await asyncio.to_thread(perform, action, retries=retries)
 
 
 class AuthState(rx.State):
@@ -22,56 +57,73 @@ class AuthState(rx.State):
     provider_name: str = ""
     is_staff: bool = False
 
-    def current_actor(self) -> Actor | None:
-        """Checked against the session table on every call, so a logout elsewhere takes effect at once."""
-        with session_scope() as db:
-            actor = auth_service.actor_for_token(db, self.session_token)
-        shown = (actor.name, actor.login, actor.provider_name, actor.is_staff) if actor else ("", "", "", False)
+    def show_user(self, user: SessionUser | None) -> None:
+        user = user or NOBODY
         # Assign only on change: every assignment sends the header's vars to the browser again.
-        if shown != (self.user_name, self.user_login, self.provider_name, self.is_staff):
-            self.user_name, self.user_login, self.provider_name, self.is_staff = shown
-        return actor
-
-    def login_redirect(self) -> rx.event.EventSpec:
-        return rx.redirect(f"{LOGIN_ROUTE}?next={self.router.url.path}", replace=True)
+        if (user.name, user.login, user.provider_name, user.is_staff) != (
+                self.user_name, self.user_login, self.provider_name, self.is_staff):
+            self.user_name, self.user_login = user.name, user.login
+            self.provider_name, self.is_staff = user.provider_name, user.is_staff
 
     @rx.event
-    def logout(self):
-        if self.session_token:
-            with session_scope() as db:
-                auth_service.logout(db, self.session_token)
+    async def logout(self):
+        token = self.session_token
+        if token:
+            await call_service(self, lambda db, actor: auth_service.logout(db, token), audience=None)
         self.session_token = ""
-        self.user_name = self.user_login = self.provider_name = ""
-        self.is_staff = False
-        return rx.redirect(LOGIN_ROUTE, replace=True)
+        self.show_user(None)
+        return rx.redirect(routes.LOGIN.path, replace=True)
 
 
-async def actor_or_redirect(state: rx.State, *, staff: bool = False):
-    """(actor, None) for a valid session with the right role, else (None, the redirect to return)."""
-    auth = await state.get_state(AuthState)
-    actor = auth.current_actor()
-    if actor is None:
-        return None, auth.login_redirect()
-    if staff and not actor.is_staff:
-        return None, rx.redirect(HOME_ROUTE, replace=True)
-    if not staff and actor.is_staff:
-        return None, rx.redirect(STAFF_HOME_ROUTE, replace=True)
-    return actor, None
+@dataclass(frozen=True)
+class _Checked:
+    user: SessionUser | None  # None: no live session
+    allowed: bool = False
+    result: Any = None
 
 
-async def call_service(state: rx.State, action, *, staff: bool = False):  # noqa: ANN001, ANN201
-    """Run `action(db, actor)` for the logged-in user in one transaction: (result, event to return).
+def _may_enter(actor: Actor, audience: Audience | None) -> bool:
+    if audience == Audience.STAFF:
+        return actor.is_staff
+    if audience == Audience.PROVIDER:
+        return not actor.is_staff
+    return True  # public pages, or any logged-in user
 
-    A missing session redirects to the login; a refusal becomes a toast with its Portuguese message.
+
+async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *,
+                       audience: Audience | None = Audience.PROVIDER, retries: int = 0) -> tuple[T | None, Any]:
+    """Run `action(db, actor)` for the logged-in user, off the event loop: (its result, the event to return).
+
+    `audience` is the role the action is for (None: any logged-in user). No live session redirects
+    to the login (coming back here afterwards), the wrong role to that user's home, and a refusal
+    becomes a toast with its Portuguese message. `retries` goes to `perform` (lost races).
     """
-    actor, redirect = await actor_or_redirect(state, staff=staff)
-    if redirect:
-        return None, redirect
+    auth = await state.get_state(AuthState)
+    token = auth.session_token
+
+    def checked_action(db: Session) -> _Checked:
+        actor = auth_service.actor_for_token(db, token)
+        if actor is None:
+            return _Checked(None)
+        if not _may_enter(actor, audience):
+            return _Checked(SessionUser.of(actor))
+        user = SessionUser.of(actor)
+        try:
+            return _Checked(user, True, action(db, actor))
+        except TracedRefusal as refusal:  # the trace's result (a refused lot's outcome) is the action's result
+            write_trace = refusal.write_trace
+            raise TracedRefusal(lambda trace_db: _Checked(user, True, write_trace(trace_db))) from None
+
     try:
-        with session_scope() as db:
-            return action(db, actor), None
+        checked = await run_unit(checked_action, retries=retries)
     except DomainError as error:
-        return None, rx.toast.error(str(error), duration=8000)
+        return None, rx.toast.error(str(error), duration=TOAST_MS)
+    auth.show_user(checked.user)
+    if checked.user is None:
+        return None, rx.redirect(routes.login_path(state.router.url.path), replace=True)
+    if not checked.allowed:
+        return None, rx.redirect(routes.home_for(checked.user.is_staff), replace=True)
+    return checked.result, None
 
 
 def record_id(value: object) -> int:

@@ -1,9 +1,13 @@
-""""Faturamento de atendimentos": the draft batch, one page of guides at a time, and the catalog dialog."""
+""""Faturamento de atendimentos": the draft batch, one page of guides at a time, and the catalog dialog.
+
+What the provider types (dates, competência, quantities, values) goes to the services as typed:
+they parse it with the one parser and refuse it with a message naming the field.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+import dataclasses
+from dataclasses import dataclass, field
 
 import reflex as rx
 
@@ -11,121 +15,180 @@ from copass_app import formatting
 from copass_app.services import billing
 from copass_app.services import catalog as catalog_service
 from copass_app.services.errors import DomainError
+from copass_app.services.paging import PAGE_SIZE
 from copass_app.state.auth import call_service, page_number, record_id
 from copass_app.state.files import download_file
+from copass_app.vocabulary import EXTRA_ITEM_TABLE, GUIDE_TYPE
 
-PAGE_SIZE = 20
-CATALOG_LABELS = {"18": "Taxas e diárias (TUSS 18)", "19": "Materiais (TUSS 19)", "20": "Medicamentos (TUSS 20)"}
-
-
-def _summary_view(summary: billing.DraftSummary) -> dict[str, str]:
-    return {
-        "period": f"{formatting.date_br(summary.period_start)} a {formatting.date_br(summary.period_end)}",
-        "competence": formatting.competence(summary.competence),
-        "guides": str(summary.guide_count_selected),
-        "available": str(summary.guide_count_available),
-        "items": str(summary.item_count_selected),
-        "value": formatting.money(summary.value_selected),
-    }
+FEE_TABLES = ["18"]
+MATERIAL_TABLES = ["19", "20"]
 
 
-def _guide_view(guide: billing.DraftGuideView) -> dict:
-    return {
-        "id": str(guide.guide_id),
-        "type": guide.type_label,
-        "number": guide.provider_guide_number,
-        "operator_number": guide.operator_guide_number or "—",
-        "beneficiary": guide.beneficiary_name,
-        "card": guide.card_number,
-        "performed_on": guide.performed_on.isoformat(),
-        "performed_on_br": formatting.date_br(guide.performed_on),
-        "changed_date": guide.performed_on != guide.original_performed_on,
-        "included": guide.included,
-        "total": formatting.money(guide.total),
-        "items": [
-            {
-                "table": item.table_code,
-                "code": item.code,
-                "description": item.description,
-                "quantity": formatting.quantity(item.quantity),
-                "unit_value": formatting.money(item.unit_value),
-                "total": formatting.money(item.total),
-                "extra_id": str(item.extra_item_id or ""),
-            }
-            for item in guide.items
-        ],
-    }
+@dataclass
+class DraftSummaryView:
+    period: str = ""
+    competence: str = ""
+    guides: int = 0
+    available: int = 0
+    item_count: int = 0
+    value: str = ""
 
 
-def _parse_decimal(text: str, what: str) -> Decimal:
+def summary_view(summary: billing.DraftSummary) -> DraftSummaryView:
+    return DraftSummaryView(
+        period=f"{formatting.date_br(summary.period_start)} a {formatting.date_br(summary.period_end)}",
+        competence=formatting.competence(summary.competence),
+        guides=summary.guide_count_selected,
+        available=summary.guide_count_available,
+        item_count=summary.item_count_selected,
+        value=formatting.money(summary.value_selected),
+    )
+
+
+@dataclass
+class DraftItemLine:
+    table: str = ""
+    code: str = ""
+    description: str = ""
+    quantity: str = ""
+    unit_value: str = ""
+    total: str = ""
+    extra_id: int = 0  # an item added in billing (removable); 0 for the guide's own items
+
+
+@dataclass
+class DraftGuideCard:
+    id: int = 0
+    guide_type: str = ""
+    number: str = ""
+    operator_number: str = "—"
+    beneficiary: str = ""
+    card: str = ""
+    performed_on: str = ""  # ISO, as the date input wants it
+    changed_date: bool = False
+    included: bool = True
+    total: str = ""
+    lines: list[DraftItemLine] = field(default_factory=list)
+
+
+def guide_card(guide: billing.DraftGuideView) -> DraftGuideCard:
+    return DraftGuideCard(
+        id=guide.guide_id,
+        guide_type=GUIDE_TYPE.label(guide.guide_type),
+        number=guide.provider_guide_number,
+        operator_number=guide.operator_guide_number or "—",
+        beneficiary=guide.beneficiary_name,
+        card=guide.card_number,
+        performed_on=guide.performed_on.isoformat(),
+        changed_date=guide.performed_on != guide.original_performed_on,
+        included=guide.included,
+        total=formatting.money(guide.total),
+        lines=[DraftItemLine(item.table_code, item.code, item.description, formatting.quantity(item.quantity),
+                             formatting.money(item.unit_value), formatting.money(item.total), item.extra_item_id or 0)
+               for item in guide.items],
+    )
+
+
+@dataclass
+class ConfirmedLine:
+    batch_id: int = 0
+    protocol: str = ""
+    lot: str = ""
+    guides: int = 0
+    total: str = ""
+
+
+def confirmed_line(batch: billing.ConfirmedBatch) -> ConfirmedLine:
+    return ConfirmedLine(batch.batch_id, batch.protocol_number, batch.lot_number, batch.guide_count,
+                         formatting.money(batch.total))
+
+
+@dataclass
+class CatalogHitLine:
+    id: int = 0
+    code: str = ""
+    name: str = ""
+    unit: str = ""
+    price: str = ""
+    price_typed: str = ""  # the price as a provider would type it: 1.500,00
+
+
+def catalog_hit_line(hit: catalog_service.CatalogHit) -> CatalogHitLine:
+    price = formatting.money(hit.price)
+    return CatalogHitLine(hit.id, hit.code, hit.name, hit.unit, price, price.replace("R$", "").strip())
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """One page of the draft as the database has it; `summary` None when there is no draft."""
+
+    summary: DraftSummaryView | None = None
+    guides: tuple[DraftGuideCard, ...] = ()
+    page: int = 1
+    page_count: int = 1
+
+
+def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:  # noqa: ANN001
+    """`refresh` (page load) also brings the draft up to date; no draft any more (confirmed or
+    cancelled, maybe in another tab) shows none."""
+    if refresh and billing.get_draft(db, actor) is None:
+        return _Shown()
     try:
-        return formatting.parse_money_br(text) if "," in text or "." not in text else Decimal(text)
-    except (ValueError, InvalidOperation) as error:
-        raise DomainError(f"{what} inválido: use o formato 1.234,56.") from error
+        found = billing.draft_page(db, actor, page=page, page_size=PAGE_SIZE)
+    except DomainError:
+        return _Shown()
+    return _Shown(summary_view(found.summary), tuple(guide_card(g) for g in found.rows), found.page, found.page_count)
 
 
 class BillingState(rx.State):
     has_draft: bool = False
-    summary: dict[str, str] = {}
-    guides: list[dict] = []
+    summary: DraftSummaryView = DraftSummaryView()
+    guides: list[DraftGuideCard] = []
     page: int = 1
     page_count: int = 1
-    include_by_default: bool = True
-    start: str = ""
-    end: str = ""
-    competence: str = ""
-    error: str = ""
-    confirmed: list[dict[str, str]] = []
+    confirmed: list[ConfirmedLine] = []
 
     # Catalog dialog ("Adicionar taxas" / "Adicionar materiais e medicamentos")
     dialog_open: bool = False
-    dialog_guide_id: str = ""
+    dialog_guide_id: int = 0
     dialog_guide_label: str = ""
     dialog_tables: list[str] = []
     dialog_table: str = "18"
     search_term: str = ""
-    hits: list[dict[str, str]] = []
+    hits: list[CatalogHitLine] = []
     selected_hit: int = -1
     quantity: str = "1"
     unit_value: str = ""
     added_in_dialog: list[str] = []
 
     # ---- loading -------------------------------------------------------------------------
-    def _show(self, db, actor, *, refresh: bool = False) -> None:  # noqa: ANN001
-        """One page of the draft; `refresh` also brings the draft up to date (page load)."""
-        if refresh and billing.get_draft(db, actor) is None:
-            self._clear()
-            return
-        try:
-            result = billing.draft_page(db, actor, page=self.page, page_size=PAGE_SIZE)
-        except DomainError:  # no draft any more: confirmed or cancelled (maybe in another tab)
-            self._clear()
-            return
-        self.has_draft = True
-        self.summary = _summary_view(result.summary)
-        self.include_by_default = result.summary.include_by_default
-        self.guides = [_guide_view(guide) for guide in result.rows]
-        self.page, self.page_count = result.page, result.page_count
+    def _apply(self, shown: _Shown) -> None:
+        self.has_draft = shown.summary is not None
+        self.summary = shown.summary or DraftSummaryView()
+        self.guides = list(shown.guides)
+        self.page, self.page_count = shown.page, shown.page_count
 
-    def _clear(self) -> None:
-        self.has_draft = False
-        self.summary, self.guides, self.page, self.page_count = {}, [], 1, 1
-
-    async def _call(self, action, *, reload: bool = True, refresh: bool = False):  # noqa: ANN001
+    async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0):  # noqa: ANN001
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
-        The page then shows the draft as the database has it, read in the same transaction.
+        With `show`, the page then shows the draft as the database has it, read in the same unit of work.
         """
+        page = self.page
+
         def act_and_show(db, actor):  # noqa: ANN001, ANN202
             outcome = action(db, actor)
-            if reload:
-                self._show(db, actor, refresh=refresh)
-            return outcome
+            return outcome, _draft_shown(db, actor, page, refresh=refresh) if show else None
 
-        return await call_service(self, act_and_show)
+        found, event = await call_service(self, act_and_show, retries=retries)
+        if found is None:
+            return None, event
+        outcome, shown = found
+        if shown is not None:
+            self._apply(shown)
+        return outcome, None
 
-    async def _run(self, action, *, reload: bool = True, refresh: bool = False):  # noqa: ANN001
-        return (await self._call(action, reload=reload, refresh=refresh))[1]
+    async def _run(self, action, *, refresh: bool = False):  # noqa: ANN001
+        return (await self._act(action, refresh=refresh))[1]
 
     @rx.event
     async def on_load(self):
@@ -137,21 +200,12 @@ class BillingState(rx.State):
     # ---- period -----------------------------------------------------------------------------
     @rx.event
     async def open_period(self, form: dict):
-        self.start = str(form.get("start", ""))
-        self.end = str(form.get("end", ""))
-        self.competence = str(form.get("competence", ""))
-        try:
-            start = date.fromisoformat(self.start) if self.start else None
-            end = date.fromisoformat(self.end) if self.end else None
-        except ValueError:
-            return rx.toast.error("Data inválida no período.")
-        if not self.competence and not (start and end):
-            return rx.toast.error("Informe o período (data inicial e final) ou a competência.")
+        start, end, competence = (str(form.get(name, "")).strip() or None for name in ("start", "end", "competence"))
         self.page = 1
         self.confirmed = []
-        return await self._run(lambda db, actor: billing.open_draft(
-            db, actor, start=None if self.competence else start, end=None if self.competence else end,
-            competence=self.competence or None))
+        # The service decides period versus competência (and refuses both).
+        return await self._run(lambda db, actor: billing.open_draft(db, actor, start=start, end=end,
+                                                                     competence=competence))
 
     @rx.event
     async def go_to_page(self, page: int):
@@ -160,63 +214,52 @@ class BillingState(rx.State):
 
     # ---- selection and dates -------------------------------------------------------------
     @rx.event
-    async def toggle_guide(self, guide_id: str, included: bool):
-        def action(db, actor):  # noqa: ANN001, ANN202
-            return billing.set_guide_included(db, actor, record_id(guide_id), bool(included))
-
-        summary, event = await self._call(action, reload=False)
+    async def toggle_guide(self, guide_id: int, included: bool):
+        summary, event = await self._act(
+            lambda db, actor: summary_view(billing.set_guide_included(db, actor, record_id(guide_id), bool(included))),
+            show=False)
         if summary is not None:
-            self.summary = _summary_view(summary)
-            self.guides = [dict(g, included=bool(included)) if g["id"] == guide_id else g for g in self.guides]
+            self.summary = summary
+            # Only the toggled card changes: the rest of the page is as it was.
+            self.guides = [_with_included(g, bool(included)) if g.id == guide_id else g for g in self.guides]
         return event
 
     @rx.event
     async def select_all(self, included: bool):
-        return await self._run(lambda db, actor: billing.set_all_included(db, actor, included))
+        return await self._run(lambda db, actor: billing.set_all_included(db, actor, bool(included)))
 
     @rx.event
-    async def change_date(self, guide_id: str, value: str):
+    async def change_date(self, guide_id: int, value: str):
         if not value:
             return None
-        try:
-            new_date = date.fromisoformat(value)
-        except ValueError:
-            return rx.toast.error("Data de realização inválida.")
-        return await self._run(lambda db, actor: billing.change_performed_date(db, actor, record_id(guide_id), new_date))
+        return await self._run(lambda db, actor: billing.change_performed_date(db, actor, record_id(guide_id), value))
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
     async def confirm(self):
-        batches, event = await self._call(lambda db, actor: billing.confirm_draft(db, actor))
-        if batches is None:
+        confirmed, event = await self._act(
+            lambda db, actor: [confirmed_line(b) for b in billing.confirm_draft(db, actor)],
+            retries=billing.CONFIRM_RETRIES)
+        if confirmed is None:
             return event
-        self.confirmed = [
-            {
-                "batch_id": str(b.batch_id),
-                "protocol": b.protocol_number,
-                "lot": b.lot_number,
-                "guides": str(b.guide_count),
-                "total": formatting.money(b.total),
-            }
-            for b in batches
-        ]
-        return rx.toast.success(f"{len(batches)} lote(s) enviado(s) para a operadora.")
+        self.confirmed = confirmed
+        return rx.toast.success(f"{len(confirmed)} lote(s) enviado(s) para a operadora.")
 
     @rx.event
     async def cancel(self):
-        _, event = await self._call(lambda db, actor: billing.cancel_draft(db, actor))
+        _, event = await self._act(lambda db, actor: billing.cancel_draft(db, actor))
         return event or rx.toast.info("Faturamento cancelado; as guias continuam disponíveis.")
 
     @rx.event
-    async def download_protocol(self, batch_id: str):
+    async def download_protocol(self, batch_id: int):
         return await download_file(self, "protocol", batch_id)
 
     # ---- catalog dialog --------------------------------------------------------------------
     @rx.event
-    def open_catalog(self, guide_id: str, label: str, kind: str):
-        self.dialog_guide_id = guide_id
-        self.dialog_guide_label = label
-        self.dialog_tables = ["18"] if kind == "fees" else ["19", "20"]
+    def open_catalog(self, guide_id: int, label: str, kind: str):
+        self.dialog_guide_id = int(guide_id) if str(guide_id).isdigit() else 0
+        self.dialog_guide_label = str(label)
+        self.dialog_tables = FEE_TABLES if kind == "fees" else MATERIAL_TABLES
         self.dialog_table = self.dialog_tables[0]
         self.search_term = ""
         self.hits = []
@@ -233,7 +276,7 @@ class BillingState(rx.State):
 
     @rx.event
     def set_dialog_open(self, value: bool):
-        self.dialog_open = value
+        self.dialog_open = bool(value)
 
     @rx.event
     async def set_dialog_table(self, table: str | list[str]):
@@ -245,28 +288,26 @@ class BillingState(rx.State):
 
     @rx.event
     async def search(self, term: str):
-        self.search_term = term
+        self.search_term = term = str(term)
         if len(term.strip()) < 2:
             self.hits, self.selected_hit = [], -1
             return None
-        hits, event = await call_service(self, lambda db, actor: catalog_service.search(db, self.dialog_table, term))
+        table = self.dialog_table
+        hits, event = await call_service(
+            self, lambda db, actor: [catalog_hit_line(h) for h in catalog_service.search(db, table, term)])
         if hits is None:
             return event
-        self.hits = [
-            {"id": str(h.id), "code": h.code, "name": h.name, "unit": h.unit, "price": formatting.money(h.price),
-             "price_plain": formatting.money(h.price).replace("R$", "").strip()}
-            for h in hits
-        ]
-        self.selected_hit = 0 if self.hits else -1
-        if self.hits:
-            self.unit_value = self.hits[0]["price_plain"]
+        self.hits = hits
+        self.selected_hit = 0 if hits else -1
+        if hits:
+            self.unit_value = hits[0].price_typed
         return None
 
     @rx.event
     def pick(self, index: int):
-        if 0 <= index < len(self.hits):
+        if isinstance(index, int) and 0 <= index < len(self.hits):
             self.selected_hit = index
-            self.unit_value = self.hits[index]["price_plain"]
+            self.unit_value = self.hits[index].price_typed
 
     @rx.event
     async def search_key(self, key: str):
@@ -285,35 +326,36 @@ class BillingState(rx.State):
 
     @rx.event
     def set_quantity(self, value: str):
-        self.quantity = value
+        self.quantity = str(value)
 
     @rx.event
     def set_unit_value(self, value: str):
-        self.unit_value = value
+        self.unit_value = str(value)
 
     @rx.event
     async def add_selected(self):
         if not 0 <= self.selected_hit < len(self.hits):
             return rx.toast.error("Escolha um item da lista.")
         hit = self.hits[self.selected_hit]
-        try:
-            quantity = _parse_decimal(self.quantity.strip() or "1", "Quantidade")
-            value = _parse_decimal(self.unit_value.strip(), "Valor")
-        except DomainError as error:
-            return rx.toast.error(error.message)
-
-        def action(db, actor):  # noqa: ANN001, ANN202
-            return billing.add_extra_item(db, actor, record_id(self.dialog_guide_id), record_id(hit["id"]),
-                                          quantity=quantity, unit_value=value)
-
-        summary, event = await self._call(action, reload=False)
+        guide_id, item_id = self.dialog_guide_id, hit.id
+        quantity, unit_value = self.quantity.strip() or "1", self.unit_value.strip() or None
+        summary, event = await self._act(lambda db, actor: summary_view(billing.add_extra_item(
+            db, actor, guide_id, item_id, quantity=quantity, unit_value=unit_value)), show=False)
         if summary is None:
             return event
-        self.summary = _summary_view(summary)
-        self.added_in_dialog.append(f"{hit['code']} · {hit['name']} · {self.quantity} × R$ {self.unit_value}")
+        self.summary = summary
+        value = f"R$ {unit_value}" if unit_value else hit.price
+        self.added_in_dialog.append(f"{hit.code} · {hit.name} · {quantity} × {value}")
         self.quantity = "1"
-        return rx.toast.success(f"Adicionado: {hit['name']}")
+        return rx.toast.success(f"Adicionado: {hit.name}")
 
     @rx.event
-    async def remove_extra(self, extra_item_id: str):
+    async def remove_extra(self, extra_item_id: int):
         return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))
+
+
+def _with_included(card: DraftGuideCard, included: bool) -> DraftGuideCard:
+    return dataclasses.replace(card, included=included)
+
+
+CATALOG_LABELS = {term.value: term.short_label for term in EXTRA_ITEM_TABLE}

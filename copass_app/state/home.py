@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from copass_app.state.auth import HOME_ROUTE, LOGIN_ROUTE, STAFF_HOME_ROUTE, AuthState
+from copass_app import routes
+from copass_app.state.auth import call_service
 
 
 class HomeState(rx.State):
     @rx.event
     async def on_load(self):
-        auth = await self.get_state(AuthState)
-        actor = auth.current_actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        return rx.redirect(STAFF_HOME_ROUTE if actor.is_staff else HOME_ROUTE, replace=True)
+        is_staff, event = await call_service(self, lambda db, actor: actor.is_staff, audience=None)
+        if event is not None:
+            return event
+        return rx.redirect(routes.home_for(bool(is_staff)), replace=True)

@@ -1,31 +1,35 @@
-"""The login page's state."""
+"""The login page's state. Checking a password (argon2) takes a while: it runs off the event loop."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from copass_app.db import session_scope
+from copass_app import routes
 from copass_app.services import auth as auth_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import HOME_ROUTE, STAFF_HOME_ROUTE, AuthState
+from copass_app.state.auth import AuthState, SessionUser, call_service, run_unit
 
 
-def _safe_next(target: str) -> str:
-    # Only local paths: an attacker's link must not turn the login into an open redirect.
-    return target if target.startswith("/") and not target.startswith("//") else ""
+def _open_session(db, login_name: str, password: str) -> tuple[str, SessionUser]:  # noqa: ANN001
+    token = auth_service.login(db, login_name, password)
+    actor = auth_service.actor_for_token(db, token)
+    if actor is None:  # pragma: no cover - a session just opened is live
+        raise DomainError(auth_service.INVALID_CREDENTIALS)
+    return token, SessionUser.of(actor)
 
 
 class LoginState(rx.State):
     error: str = ""
-    busy: bool = False
 
     @rx.event
     async def on_load(self):
         self.error = ""
         auth = await self.get_state(AuthState)
-        actor = auth.current_actor()
-        if actor is not None:
-            return rx.redirect(STAFF_HOME_ROUTE if actor.is_staff else HOME_ROUTE, replace=True)
+        if not auth.session_token:
+            return None
+        is_staff, event = await call_service(self, lambda db, actor: actor.is_staff, audience=None)
+        # A stale token just stays on the login page (its redirect would come back here).
+        return None if event is not None else rx.redirect(routes.home_for(bool(is_staff)), replace=True)
 
     @rx.event
     async def submit(self, form: dict):
@@ -33,19 +37,15 @@ class LoginState(rx.State):
         password = str(form.get("password", ""))
         if not login_name or not password:
             self.error = "Informe usuário e senha."
-            return
-        auth = await self.get_state(AuthState)
+            return None
         try:
-            with session_scope() as db:
-                token = auth_service.login(db, login_name, password)
+            token, user = await run_unit(lambda db: _open_session(db, login_name, password))
         except DomainError as error:
             self.error = error.message
-            return
+            return None
         self.error = ""
+        auth = await self.get_state(AuthState)
         auth.session_token = token
-        actor = auth.current_actor()
-        default = STAFF_HOME_ROUTE if actor and actor.is_staff else HOME_ROUTE
-        target = _safe_next(self.router.url.query_parameters.get("next", "")) or default
-        if target == "/login":
-            target = default
-        return rx.redirect(target, replace=True)
+        auth.show_user(user)
+        target = routes.safe_next(self.router.url.query_parameters.get("next", ""))
+        return rx.redirect(target or routes.home_for(user.is_staff), replace=True)

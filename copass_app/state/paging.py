@@ -1,10 +1,19 @@
-"""Server-side paging shared by the list pages: the state holds one page, `_reload` fetches it."""
+"""Server-side paging shared by the list pages (the state holds one page, `_reload` fetches it),
+and the "no filter" value of their selects."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from copass_app.state.auth import page_number
+
+ALL = "todas"  # a select's "no filter" value (Radix refuses an empty value)
+
+
+def filter_value(value: object) -> str:
+    """A select's value as a filter: the "no filter" option means none."""
+    text = str(value or "").strip()
+    return "" if text == ALL else text
 
 
 class PagedState(rx.State, mixin=True):

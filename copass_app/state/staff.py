@@ -1,71 +1,79 @@
-"""Operator staff home."""
+"""Operator staff: the accredited providers and every provider's received batches."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import reflex as rx
 
 from copass_app import formatting
-from copass_app.db import session_scope
 from copass_app.models import BatchStatus
-from copass_app.services import batches, processing
-from copass_app.services.providers import list_providers
-from copass_app.state.auth import actor_or_redirect, call_service, record_id
-from copass_app.state.paging import PagedState
+from copass_app.routes import Audience
+from copass_app.services import processing
+from copass_app.services.batch_queries import BatchFilters
+from copass_app.services.providers import ProviderSummary, list_providers
+from copass_app.state.auth import call_service, record_id
+from copass_app.state.batches import BatchLine, batch_line
+from copass_app.state.paging import PagedState, filter_value
+from copass_app.vocabulary import BATCH_STATUS
+
+
+@dataclass
+class ProviderLine:
+    code: str = ""
+    name: str = ""
+    document: str = ""
+    kind: str = ""
+    guides: int = 0
+
+
+def provider_line(p: ProviderSummary) -> ProviderLine:
+    return ProviderLine(p.code, p.name, formatting.cpf_cnpj(p.document), p.kind, p.guide_count)
 
 
 class StaffHomeState(rx.State):
-    providers: list[dict[str, str]] = []
+    providers: list[ProviderLine] = []
 
     @rx.event
     async def on_load(self):
-        actor, redirect = await actor_or_redirect(self, staff=True)
-        if redirect:
-            return redirect
-        with session_scope() as db:
-            summaries = list_providers(db, actor)
-        self.providers = [
-            {
-                "code": p.code,
-                "name": p.name,
-                "document": formatting.cpf_cnpj(p.document),
-                "kind": p.kind,
-                "guides": str(p.guide_count),
-            }
-            for p in summaries
-        ]
+        found, event = await call_service(
+            self, lambda db, actor: [provider_line(p) for p in list_providers(db, actor)], audience=Audience.STAFF)
+        if found is None:
+            return event
+        self.providers = found
         return None
+
+
+@dataclass
+class ReceivedLine:
+    provider: str = ""
+    batch: BatchLine = field(default_factory=BatchLine)
+    can_start: bool = False
+
+
+def received_line(received: processing.ReceivedBatch) -> ReceivedLine:
+    return ReceivedLine(f"{received.provider_code} · {received.provider_name}", batch_line(received.row),
+                        received.row.can_start_analysis)
 
 
 class ReceivedBatchesState(PagedState, rx.State):
     """"Lotes recebidos": every provider's batches; staff start the analysis (data de processamento)."""
 
-    rows: list[dict[str, str]] = []
-    status: str = "1"
+    rows: list[ReceivedLine] = []
+    status: str = BatchStatus.RECEBIDO.value
 
     async def _reload(self):
-        status = self.status if self.status in {s.value for s in BatchStatus} else None
-        found, event = await call_service(
-            self, lambda db, actor: processing.list_received(db, actor, batches.BatchFilters(status=status),
-                                                             page=self.page), staff=True)
+        status = self.status if self.status in BATCH_STATUS else None
+        page = self.page
+
+        def action(db, actor):  # noqa: ANN001, ANN202
+            found = processing.list_received(db, actor, BatchFilters(status=status), page=page)
+            return [received_line(r) for r in found.rows], (found.total, found.page, found.page_count)
+
+        found, event = await call_service(self, action, audience=Audience.STAFF)
         if found is None:
             return event
-        received, info = found
-        self.rows = [
-            {
-                "id": str(r.row.id),
-                "provider": f"{r.provider_code} · {r.provider_name}",
-                "protocol": r.row.protocol_number,
-                "received_at": formatting.datetime_br(r.row.received_at),
-                "competence": formatting.competence(r.row.competence),
-                "origin": r.row.origin_label,
-                "guides": str(r.row.guide_count),
-                "total": formatting.money(r.row.total),
-                "status_label": r.row.status_label,
-                "can_start": "1" if r.row.status == BatchStatus.RECEBIDO else "",
-            }
-            for r in received
-        ]
-        self.total, self.page, self.page_count = info.total, info.page, info.page_count
+        self.rows, (self.total, self.page, self.page_count) = found
         return None
 
     @rx.event
@@ -75,14 +83,14 @@ class ReceivedBatchesState(PagedState, rx.State):
 
     @rx.event
     async def filter_status(self, status: str | list[str]):
-        self.status = status if isinstance(status, str) else status[0]
+        self.status = filter_value(status if isinstance(status, str) else status[0])
         self.page = 1
         return await self._reload()
 
     @rx.event
     async def start_analysis(self, batch_id: str):
         _, event = await call_service(
-            self, lambda db, actor: processing.start_analysis(db, actor, record_id(batch_id)), staff=True)
+            self, lambda db, actor: processing.start_analysis(db, actor, record_id(batch_id)), audience=Audience.STAFF)
         if event is not None:
             return event
         await self._reload()

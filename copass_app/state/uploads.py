@@ -3,49 +3,81 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 
 import reflex as rx
 
 from copass_app import formatting
-from copass_app.db import session_scope
 from copass_app.services import api_tokens, xml_lots
-from copass_app.state.auth import actor_or_redirect, call_service, record_id
+from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download_file
 from copass_app.state.paging import PagedState
 from copass_app.tiss import codes
 from copass_app.tiss.parsing import max_xml_bytes
+from copass_app.vocabulary import UPLOAD_RESULT
 
 UPLOAD_ID = "xml-upload"
+GENERAL_ERRORS = "Erros gerais do arquivo"
 
 
-def group_errors(errors: list[dict]) -> list[dict]:
+@dataclass
+class ErrorLine:
+    code: str = "—"
+    description: str = ""
+    line: str = "—"
+    path: str = ""
+    message: str = ""
+
+
+@dataclass
+class ErrorGroup:
+    title: str = ""
+    errors: list[ErrorLine] = field(default_factory=list)
+
+
+def group_errors(errors: list[dict]) -> list[ErrorGroup]:
     """Errors of the file first, then one group per guide, as the provider fixes them."""
-    groups: dict[str, list[dict[str, str]]] = {}
+    groups: dict[str, list[ErrorLine]] = {}
     for error in errors:
-        title = f"Guia {error['guide_number']}" if error.get("guide_number") else "Erros gerais do arquivo"
-        groups.setdefault(title, []).append({
-            "code": error.get("code") or "—",
-            "description": codes.describe(error["code"]) if error.get("code") else "",
-            "line": str(error.get("line") or "—"),
-            "path": error.get("path") or "",
-            "message": error["message"],
-        })
-    general = groups.pop("Erros gerais do arquivo", None)
-    ordered = ([{"title": "Erros gerais do arquivo", "errors": general}] if general else [])
-    return ordered + [{"title": title, "errors": items} for title, items in groups.items()]
+        title = f"Guia {error['guide_number']}" if error.get("guide_number") else GENERAL_ERRORS
+        code = error.get("code") or ""
+        groups.setdefault(title, []).append(ErrorLine(
+            code=code or "—", description=codes.describe(code) if code else "", line=str(error.get("line") or "—"),
+            path=error.get("path") or "", message=error["message"]))
+    general = groups.pop(GENERAL_ERRORS, None)
+    ordered = [ErrorGroup(GENERAL_ERRORS, general)] if general else []
+    return ordered + [ErrorGroup(title, lines) for title, lines in groups.items()]
+
+
+@dataclass
+class UploadResult:
+    upload_id: int = 0
+    accepted: bool = False
+    file_name: str = ""
+    md5: str = ""
+    protocol: str = ""
+    batch_id: int = 0
+    guides: int = 0
+    error_count: int = 0
+
+
+def upload_result(outcome: xml_lots.LotOutcome) -> UploadResult:
+    return UploadResult(outcome.upload_id, outcome.accepted, outcome.file_name, outcome.md5,
+                        outcome.protocol_number or "", outcome.batch_id or 0, outcome.guide_count, len(outcome.errors))
 
 
 class UploadState(rx.State):
     progress: int = 0
     uploading: bool = False
-    result: dict[str, str] = {}
-    error_groups: list[dict] = []
+    has_result: bool = False
+    result: UploadResult = UploadResult()
+    error_groups: list[ErrorGroup] = []
 
     @rx.event
     async def on_load(self):
-        self.result, self.error_groups, self.progress, self.uploading = {}, [], 0, False
-        _, redirect = await actor_or_redirect(self)
-        return redirect
+        self.has_result, self.error_groups, self.progress, self.uploading = False, [], 0, False
+        _, event = await call_service(self, lambda db, actor: None)
+        return event
 
     @rx.event
     def on_progress(self, progress: dict):
@@ -56,9 +88,6 @@ class UploadState(rx.State):
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
         self.uploading = False
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
         if not files:
             return rx.toast.error("Escolha um arquivo .xml.")
         upload = files[0]
@@ -67,63 +96,72 @@ class UploadState(rx.State):
             return rx.toast.error("Envie um arquivo com extensão .xml (lote TISS).")
         limit = max_xml_bytes()
         # The browser's size check can be bypassed: the server refuses on the spooled size, unread.
-        data = b"" if (upload.size or 0) > limit else upload.file.read(limit + 1)
-        if (upload.size or 0) > limit or len(data) > limit:
-            return rx.toast.error(f"Arquivo de {formatting.file_size(upload.size or len(data))} excede o limite de "
-                                  f"{limit // 1_000_000} MB.")
-        # Parsing and validating take a few dozen ms: keep the event loop free for other users.
-        outcome = await asyncio.to_thread(xml_lots.receive_lot, actor, name, data)
-        self.uploading = False
-        self.result = {
-            "upload_id": str(outcome.upload_id),
-            "accepted": "1" if outcome.accepted else "",
-            "file_name": outcome.file_name,
-            "md5": outcome.md5,
-            "protocol": outcome.protocol_number or "",
-            "batch_id": str(outcome.batch_id or ""),
-            "guides": str(outcome.guide_count),
-            "error_count": str(len(outcome.errors)),
-        }
-        self.error_groups = group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
-        if outcome.accepted:
-            return rx.toast.success(f"Lote aceito: protocolo {outcome.protocol_number}.")
-        return rx.toast.error(f"Arquivo recusado com {len(outcome.errors)} erro(s).")
+        if (upload.size or 0) > limit:
+            return rx.toast.error(formatting.size_over_limit(upload.size or 0, limit))
+        data = await asyncio.to_thread(upload.file.read, limit + 1)
+        if len(data) > limit:
+            return rx.toast.error(formatting.size_over_limit(len(data), limit))
+
+        def receive(db, actor):  # noqa: ANN001, ANN202
+            outcome = xml_lots.receive_lot(db, actor, name, data)
+            return upload_result(outcome), group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
+
+        found, event = await call_service(self, receive)
+        if found is None:
+            return event
+        self.result, self.error_groups = found
+        self.has_result = True
+        if self.result.accepted:
+            return rx.toast.success(f"Lote aceito: protocolo {self.result.protocol}.")
+        return rx.toast.error(f"Arquivo recusado com {self.result.error_count} erro(s).")
 
     @rx.event
-    async def download(self, kind: str, record_id: str):
-        return await download_file(self, kind, record_id)
+    async def download(self, kind: str, record: str):
+        return await download_file(self, kind, record)
+
+
+@dataclass
+class UploadLine:
+    id: int = 0
+    file_name: str = ""
+    size: str = ""
+    received_at: str = ""
+    user: str = ""
+    md5: str = ""
+    md5_short: str = ""
+    result: str = ""  # UPLOAD_RESULT value
+    accepted: bool = False
+    errors: int = 0
+    protocol: str = ""
+    batch_id: int = 0
+
+
+def upload_line(r: xml_lots.UploadRow) -> UploadLine:
+    return UploadLine(
+        id=r.id, file_name=r.file_name, size=formatting.file_size(r.size_bytes, exact=False),
+        received_at=formatting.datetime_br(r.received_at),
+        user=r.user_login if r.via == "WEB" else f"{r.user_login} (API)", md5=r.md5, md5_short=f"{r.md5[:8]}…",
+        result=UPLOAD_RESULT["accepted" if r.accepted else "refused"].value, accepted=r.accepted,
+        errors=r.error_count, protocol=r.protocol_number or "", batch_id=r.batch_id or 0)
 
 
 class UploadHistoryState(PagedState, rx.State):
-    rows: list[dict[str, str]] = []
+    rows: list[UploadLine] = []
     errors_open: bool = False
     errors_title: str = ""
-    error_groups: list[dict] = []
+    error_groups: list[ErrorGroup] = []
 
     async def _reload(self):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        with session_scope() as db:
-            result = xml_lots.list_uploads(db, actor, page=self.page)
-        self.rows = [
-            {
-                "id": str(r.id),
-                "file_name": r.file_name,
-                "size": formatting.file_size(r.size_bytes).split(" (")[0],
-                "received_at": formatting.datetime_br(r.received_at),
-                "user": r.user_login if r.via == "WEB" else f"{r.user_login} (API)",
-                "md5": r.md5,
-                "md5_short": f"{r.md5[:8]}…",
-                "result": "Aceito" if r.accepted else "Recusado",
-                "accepted": "1" if r.accepted else "",
-                "errors": str(r.error_count),
-                "protocol": r.protocol_number or "",
-                "batch_id": str(r.batch_id or ""),
-            }
-            for r in result.rows
-        ]
-        self.total, self.page, self.page_count = result.total, result.page, result.page_count
+        page = self.page
+
+        def action(db, actor):  # noqa: ANN001, ANN202
+            found = xml_lots.list_uploads(db, actor, page=page)
+            return [upload_line(r) for r in found.rows], (found.total, found.page, found.page_count)
+
+        found, event = await call_service(self, action)
+        if found is None:
+            return event
+        self.rows, (self.total, self.page, self.page_count) = found
         return None
 
     @rx.event
@@ -133,43 +171,49 @@ class UploadHistoryState(PagedState, rx.State):
 
     @rx.event
     async def show_errors(self, upload_id: str, file_name: str):
-        errors, event = await call_service(self, lambda db, actor: xml_lots.upload_errors(db, actor, record_id(upload_id)))
-        if errors is None:
+        groups, event = await call_service(
+            self, lambda db, actor: group_errors(xml_lots.upload_errors(db, actor, record_id(upload_id))))
+        if groups is None:
             return event
-        self.errors_title = file_name
-        self.error_groups = group_errors(errors)
+        self.errors_title = str(file_name)
+        self.error_groups = groups
         self.errors_open = True
         return None
 
     @rx.event
     def set_errors_open(self, value: bool):
-        self.errors_open = value
+        self.errors_open = bool(value)
 
     @rx.event
-    async def download(self, kind: str, record_id: str):
-        return await download_file(self, kind, record_id)
+    async def download(self, kind: str, record: str):
+        return await download_file(self, kind, record)
+
+
+@dataclass
+class TokenLine:
+    id: int = 0
+    name: str = ""
+    created_at: str = ""
+    last_used_at: str = "nunca"
+    revoked: bool = False
+    revoked_at: str = ""
+
+
+def token_line(t: api_tokens.TokenView) -> TokenLine:
+    return TokenLine(t.id, t.name, formatting.datetime_br(t.created_at),
+                     formatting.datetime_br(t.last_used_at) if t.last_used_at else "nunca",
+                     t.revoked_at is not None, formatting.datetime_br(t.revoked_at) if t.revoked_at else "")
 
 
 class ApiTokensState(rx.State):
-    tokens: list[dict[str, str]] = []
+    tokens: list[TokenLine] = []
     new_token: str = ""
 
     async def _reload(self):
-        actor, redirect = await actor_or_redirect(self)
-        if redirect:
-            return redirect
-        with session_scope() as db:
-            tokens = api_tokens.list_tokens(db, actor)
-        self.tokens = [
-            {
-                "id": str(t.id),
-                "name": t.name,
-                "created_at": formatting.datetime_br(t.created_at),
-                "last_used_at": formatting.datetime_br(t.last_used_at) if t.last_used_at else "nunca",
-                "revoked": formatting.datetime_br(t.revoked_at) if t.revoked_at else "",
-            }
-            for t in tokens
-        ]
+        found, event = await call_service(self, lambda db, actor: [token_line(t) for t in api_tokens.list_tokens(db, actor)])
+        if found is None:
+            return event
+        self.tokens = found
         return None
 
     @rx.event
@@ -180,10 +224,10 @@ class ApiTokensState(rx.State):
     @rx.event
     async def create(self, form: dict):
         name = str(form.get("name", ""))
-        created, event = await call_service(self, lambda db, actor: api_tokens.create_token(db, actor, name))
+        created, event = await call_service(self, lambda db, actor: api_tokens.create_token(db, actor, name).token)
         if created is None:
             return event
-        self.new_token = created.token
+        self.new_token = created
         return await self._reload()
 
     @rx.event

@@ -1,0 +1,93 @@
+"""Every route of the portal in one registry: its path, page title, who may open it and its menu entry.
+
+The app adds its pages from here, the shell builds its menus from here and the session checks
+redirect with it. No reflex here: a route is plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import quote
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"  # no session needed
+    PROVIDER = "provider"  # a provider's user
+    STAFF = "staff"  # the operator's staff
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    section: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    title: str
+    audience: Audience
+    menu: MenuEntry | None = None
+
+
+HOME = Route("/", "Portal do Prestador", Audience.PUBLIC)
+LOGIN = Route("/login", "Entrar", Audience.PUBLIC)
+GUIDES = Route("/guias", "Procedimentos solicitados", Audience.PROVIDER,
+               MenuEntry("Solicitação", "Procedimentos solicitados"))
+BILLING = Route("/faturamento", "Faturamento de atendimentos", Audience.PROVIDER,
+                MenuEntry("Solicitação", "Faturamento de atendimentos"))
+XML_UPLOAD = Route("/envio-xml", "Envio de arquivo XML", Audience.PROVIDER,
+                   MenuEntry("Envio de arquivo XML", "Enviar lote XML"))
+API_TOKENS = Route("/integracao", "Integração (API)", Audience.PROVIDER,
+                   MenuEntry("Envio de arquivo XML", "Integração (API)"))
+BATCHES = Route("/acompanhamento", "Acompanhamento dos faturamentos", Audience.PROVIDER,
+                MenuEntry("Acompanhamento", "Faturamentos"))
+UPLOAD_HISTORY = Route("/acompanhamento/envios", "Envios de XML", Audience.PROVIDER,
+                       MenuEntry("Acompanhamento", "Envios de XML"))
+STAFF_HOME = Route("/operadora", "Prestadores credenciados", Audience.STAFF, MenuEntry("Operadora", "Prestadores"))
+RECEIVED_BATCHES = Route("/operadora/lotes", "Lotes recebidos", Audience.STAFF,
+                         MenuEntry("Operadora", "Lotes recebidos"))
+
+# In menu order; later issues add their routes here.
+ROUTES: tuple[Route, ...] = (
+    HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, STAFF_HOME, RECEIVED_BATCHES,
+)
+PROVIDER_HOME = GUIDES
+APP_NAME = "Portal do Prestador"
+
+
+def by_path(path: str) -> Route | None:
+    return next((route for route in ROUTES if route.path == path), None)
+
+
+def home_for(is_staff: bool) -> str:
+    """Where a logged-in user lands."""
+    return STAFF_HOME.path if is_staff else PROVIDER_HOME.path
+
+
+def page_title(route: Route) -> str:
+    return route.title if route is HOME else f"{route.title} · {APP_NAME}"
+
+
+def menu(audience: Audience) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section, [(label, path)]) in registry order, for the shell's side menu."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for route in ROUTES:
+        if route.audience == audience and route.menu is not None:
+            sections.setdefault(route.menu.section, []).append((route.menu.label, route.path))
+    return list(sections.items())
+
+
+def safe_next(target: str) -> str:
+    """A `?next=` target only when it is a local page of the portal (no open redirect, no loop to the login)."""
+    path = target.split("?", 1)[0]
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return ""
+    return "" if path in (LOGIN.path, HOME.path) else target
+
+
+def login_path(next_path: str = "") -> str:
+    """The login page, coming back to `next_path` after the login."""
+    target = safe_next(next_path)
+    return f"{LOGIN.path}?next={quote(target, safe='/')}" if target else LOGIN.path
