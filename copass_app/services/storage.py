@@ -6,6 +6,7 @@ Files are named by provider and content; reads go through the services, which ch
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from copass_app import settings
@@ -20,9 +21,16 @@ def save(relative: str, data: bytes) -> str:
     if _root() not in path.parents:
         raise ValueError("caminho fora do armazenamento privado")
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)  # a reader never sees half a file
+    # A temporary name of its own: two requests saving the same content at once must not rename
+    # each other's file away. Same directory, so the rename is atomic.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)  # a reader never sees half a file
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return relative
 
 

@@ -1,8 +1,11 @@
 """TISS XML lots sent by providers: the web page and the HTTP endpoint both come through here.
 
 Checks 1–5 (copass_app.tiss) then check 6 (lot_rules); an accepted lot becomes a batch with a
-protocol and the TISS PROTOCOLO_RECEBIMENTO message; a refused one leaves only its upload record
-(with the original file, kept privately, and the errors for the printable report).
+protocol and the TISS PROTOCOLO_RECEBIMENTO message, in the caller's transaction; a refused one
+leaves only its upload record (with the original file, kept privately, and the errors for the
+printable report), written by a `TracedRefusal` after everything else was rolled back:
+
+    outcome = perform(lambda db: xml_lots.receive_lot(db, actor, file_name, data))
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from copass_app.db import session_scope
-from copass_app.models import Batch, BatchOrigin, Operator, Protocol, Provider, UploadRecord, User, utcnow
+from copass_app import clock
+from copass_app.formatting import size_over_limit
+from copass_app.models import Batch, BatchOrigin, Operator, Protocol, Provider, UploadRecord, User
 from copass_app.reports.data import ErrorLine, ErrorReport
 from copass_app.reports.error_report_pdf import render_error_report_pdf
 from copass_app.services import audit, storage
@@ -24,13 +28,18 @@ from copass_app.services.access import Actor, require_provider
 from copass_app.services.batch_writer import BatchLine, GuideToBill, write_batch
 from copass_app.services.errors import NotFound
 from copass_app.services.lot_export import GUIDE_TYPE_OF_ELEMENT
-from copass_app.services.lot_rules import CODE_DUPLICATE, MatchedGuide, check_lot
+from copass_app.services.lot_rules import MatchedGuide, check_lot
+from copass_app.services.paging import PAGE_SIZE, Page, clamp
+from copass_app.services.unit_of_work import TracedRefusal
 from copass_app.text import to_latin1
 from copass_app.tiss import codes
-from copass_app.tiss.builders import ReceiptParty, build_lot_refusal, build_protocol_receipt, receipt_guides
+from copass_app.tiss.messages import ReceiptParty, build_lot_refusal, build_protocol_receipt, receipt_guides
 from copass_app.tiss.model import LotIssue, LotValidation
 from copass_app.tiss.parsing import max_xml_bytes
 from copass_app.tiss.validation import validate_lot
+
+LOST_RACE = ("Algumas guias do arquivo acabaram de ser faturadas em outro lote (ou o número de lote foi usado). "
+             "Atualize e confira antes de reenviar.")
 
 
 @dataclass(frozen=True)
@@ -51,12 +60,6 @@ def issue_record(issue: LotIssue) -> dict:
     return {**issue.to_dict(), "guide_number": issue.guide_number}
 
 
-def _too_large(size: int) -> LotIssue:
-    limit_mb = max_xml_bytes() / 1_000_000
-    return LotIssue(message=f"Arquivo de {size / 1_000_000:.1f} MB excede o limite de {limit_mb:.0f} MB.",
-                    code=codes.CANNOT_VALIDATE)
-
-
 def _lines(match: MatchedGuide) -> list[BatchLine]:
     claimed = [BatchLine(item.id, item.table_code, item.code, item.description, parsed.quantity or item.performed_qty,
                          parsed.unit_value if parsed.unit_value is not None else item.unit_value, parsed.total)
@@ -71,29 +74,6 @@ def _party(operator: Operator, provider: Provider) -> ReceiptParty:
     return ReceiptParty(registro_ans=operator.registro_ans, provider_code=provider.code)
 
 
-def _accept(db: Session, actor: Actor, provider: Provider, lot: LotValidation, matches: list[MatchedGuide],
-            now: datetime) -> tuple[int, str, bytes]:
-    latest = max(match.performed_on for match in matches)
-    guide_type = GUIDE_TYPE_OF_ELEMENT[lot.guide_type]
-    operator = db.get(Operator, provider.operator_id)
-
-    def receipt_for(batch: Batch) -> bytes:
-        return build_protocol_receipt(
-            _party(operator, provider), protocol_number=batch.protocol_number, lot_number=lot.lot_number,
-            sent_on=lot.transaction_date or now.date(), guides=receipt_guides(lot.guides), total=batch.total_value,
-            odonto=guide_type == "ODONTO", received_at=now.replace(tzinfo=None),
-        )
-
-    batch = write_batch(
-        db, actor, provider.id, origin=BatchOrigin.XML, guide_type=guide_type, competence=f"{latest:%Y-%m}",
-        lot_number=lot.lot_number, now=now, receipt_for=receipt_for,
-        guides=[GuideToBill(m.guide.id, m.performed_on, _lines(m)) for m in matches],
-    )
-    db.flush()
-    receipt = db.exec(select(Protocol.receipt_xml).where(Protocol.batch_id == batch.id)).one()
-    return batch.id, batch.protocol_number, receipt
-
-
 @dataclass(frozen=True)
 class _Received:
     """A file as it arrived, kept with the upload record whatever the outcome."""
@@ -102,12 +82,41 @@ class _Received:
     data: bytes
     md5: str
     via: str
-    now: datetime
+    now: datetime  # aware UTC, as stored
     lot: LotValidation | None
 
     @property
     def guide_count(self) -> int:
         return self.lot.guide_count if self.lot else 0
+
+    @property
+    def local_now(self) -> datetime:
+        """The moment in Brasília: what TISS messages and people read."""
+        return self.now.astimezone(clock.BRASILIA)
+
+
+def _accept(db: Session, actor: Actor, provider: Provider, received: _Received,
+            matches: list[MatchedGuide]) -> tuple[int, str, bytes]:
+    lot = received.lot
+    latest = max(match.performed_on for match in matches)
+    guide_type = GUIDE_TYPE_OF_ELEMENT[lot.guide_type]
+    operator = db.get(Operator, provider.operator_id)
+
+    def receipt_for(batch: Batch) -> bytes:
+        return build_protocol_receipt(
+            _party(operator, provider), protocol_number=batch.protocol_number, lot_number=lot.lot_number,
+            sent_on=lot.transaction_date or received.local_now.date(), guides=receipt_guides(lot.guides),
+            total=batch.total_value, odonto=guide_type == "ODONTO", received_at=received.local_now,
+        )
+
+    batch = write_batch(
+        db, actor, provider.id, origin=BatchOrigin.XML, guide_type=guide_type, competence=f"{latest:%Y-%m}",
+        lot_number=lot.lot_number, now=received.now, receipt_for=receipt_for,
+        guides=[GuideToBill(m.guide.id, m.performed_on, _lines(m)) for m in matches],
+    )
+    db.flush()
+    receipt = db.exec(select(Protocol.receipt_xml).where(Protocol.batch_id == batch.id)).one()
+    return batch.id, batch.protocol_number, receipt
 
 
 def _record(db: Session, actor: Actor, provider: Provider, received: _Received, errors: list[LotIssue],
@@ -123,46 +132,56 @@ def _record(db: Session, actor: Actor, provider: Provider, received: _Received, 
     db.flush()
     audit.record(db, actor, "xml.accept" if not errors else "xml.refuse", "upload_record", record.id,
                  f"{received.file_name}: {'aceito' if not errors else f'{len(errors)} erro(s)'}", at=received.now)
+    db.flush()
     return record
 
 
-def _refuse(db: Session, actor: Actor, provider: Provider, received: _Received, errors: list[LotIssue]) -> LotOutcome:
-    """Only the upload record stays, and the TISS answer carries the errors."""
-    record = _record(db, actor, provider, received, errors, None)
-    refusal = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
-                                refused_at=received.now.replace(tzinfo=None))
-    return LotOutcome(record.id, False, received.file_name, received.md5, errors, None, None,
-                      received.guide_count, refusal)
+def _refusal(actor: Actor, provider_id: int, received: _Received, errors: list[LotIssue]) -> TracedRefusal:
+    """The refusal of checks 1–6 or of a lost race: only the upload record (file, errors, audit) is kept,
+    written after the attempt's own writes were rolled back; the TISS answer carries the errors."""
+
+    def write_trace(db: Session) -> LotOutcome:
+        provider = db.get(Provider, provider_id)
+        record = _record(db, actor, provider, received, errors, None)
+        refusal = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
+                                    refused_at=received.local_now)
+        return LotOutcome(record.id, False, received.file_name, received.md5, errors, None, None,
+                          received.guide_count, refusal)
+
+    return TracedRefusal(write_trace)
 
 
-def receive_lot(actor: Actor, file_name: str, data: bytes, *, via: str = "WEB", now: datetime | None = None,
-                today: date | None = None) -> LotOutcome:
-    """Validate and, when everything passes, bill the lot — one transaction; refusals keep the record only."""
+def receive_lot(db: Session, actor: Actor, file_name: str, data: bytes, *, via: str = "WEB",
+                now: datetime | None = None) -> LotOutcome:
+    """Validate and, when everything passes, bill the lot in the caller's transaction.
+
+    Run it through `perform(lambda db: receive_lot(db, actor, name, data))`: a refused lot (checks
+    1–6, or another confirmation that billed the same guides or took the lot number first, 1702)
+    raises a TracedRefusal, so `perform` returns a LotOutcome in every case. "Today" for the
+    dates of the lot is the Brasília date of `now` (default: the clock's).
+    """
     provider_id = require_provider(actor)
-    now = now or utcnow()
+    now = clock.as_utc(now) if now else clock.now()
     file_name = (file_name or "lote.xml").rsplit("/", 1)[-1][:200]
-    lot = validate_lot(data, filename=file_name) if len(data) <= max_xml_bytes() else None
+    limit = max_xml_bytes()
+    lot = validate_lot(data, filename=file_name) if len(data) <= limit else None
     received = _Received(file_name, data, lot.md5 if lot else hashlib.md5(data).hexdigest(), via, now, lot)
-    errors = list(lot.errors) if lot else [_too_large(len(data))]
+    errors = list(lot.errors) if lot else [LotIssue(message=size_over_limit(len(data), limit),
+                                                    code=codes.CANNOT_VALIDATE)]
+    provider = db.get(Provider, provider_id)
+    if not errors:
+        check = check_lot(db, provider, lot, today=clock.brasilia_date(now))
+        errors = check.issues
+    if errors:
+        raise _refusal(actor, provider_id, received, errors)
     try:
-        with session_scope() as db:
-            provider = db.get(Provider, provider_id)
-            if not errors:
-                check = check_lot(db, provider, lot, today=today or now.date())
-                errors = check.issues
-            if errors:
-                return _refuse(db, actor, provider, received, errors)
-            batch_id, protocol, receipt = _accept(db, actor, provider, lot, check.matches, now)
-            record = _record(db, actor, provider, received, [], batch_id)
-            return LotOutcome(record.id, True, file_name, received.md5, [], batch_id, protocol,
-                              received.guide_count, receipt)
+        batch_id, protocol, receipt = _accept(db, actor, provider, received, check.matches)
+        record = _record(db, actor, provider, received, [], batch_id)
     except IntegrityError:
         # Another confirmation billed the same items (or took the lot number) a moment earlier.
-        conflict = [LotIssue(message="Algumas guias do arquivo acabaram de ser faturadas em outro lote "
-                                     "(ou o número de lote foi usado). Atualize e confira antes de reenviar.",
-                             code=CODE_DUPLICATE)]
-        with session_scope() as db:
-            return _refuse(db, actor, db.get(Provider, provider_id), received, conflict)
+        raise _refusal(actor, provider_id, received,
+                       [LotIssue(message=LOST_RACE, code=codes.DUPLICATE_BILLING)]) from None
+    return LotOutcome(record.id, True, file_name, received.md5, [], batch_id, protocol, received.guide_count, receipt)
 
 
 # --- history and files ---------------------------------------------------------------------------------
@@ -184,35 +203,22 @@ class UploadRow:
     protocol_number: str | None
 
 
-@dataclass(frozen=True)
-class UploadPage:
-    rows: list[UploadRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def list_uploads(db: Session, actor: Actor, *, page: int = 1, page_size: int = 20) -> UploadPage:
+def list_uploads(db: Session, actor: Actor, *, page: int = 1, page_size: int = PAGE_SIZE) -> Page[UploadRow]:
     provider_id = require_provider(actor)
     total = db.exec(select(func.count()).select_from(UploadRecord).where(UploadRecord.provider_id == provider_id)).one()
-    page_count = max(1, -(-total // page_size))
-    page = max(1, min(page, page_count))
+    page, page_size, offset = clamp(page, page_size, total)
     query = (
         select(UploadRecord, User.login, Batch.protocol_number)
         .outerjoin(User, User.id == UploadRecord.user_id)
         .outerjoin(Batch, Batch.id == UploadRecord.batch_id)
         .where(UploadRecord.provider_id == provider_id)
         .order_by(UploadRecord.received_at.desc(), UploadRecord.id.desc())
-        .offset((page - 1) * page_size).limit(page_size)
+        .offset(offset).limit(page_size)
     )
     rows = [UploadRow(r.id, r.file_name, r.size_bytes, r.received_at, login or "", r.via, r.md5, r.accepted,
                       r.error_count, r.lot_number, r.batch_id, protocol)
             for r, login, protocol in db.exec(query)]
-    return UploadPage(rows=rows, total=total, page=page, page_size=page_size)
+    return Page(rows=rows, total=total, page=page, page_size=page_size)
 
 
 def _own_upload(db: Session, actor: Actor, upload_id: int) -> UploadRecord:

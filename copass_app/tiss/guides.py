@@ -183,7 +183,6 @@ LAYOUTS: dict[str, _Layout] = {
         operator=("numeroGuiaOperadora",), password=("senhaAutorizacao",), request=("numeroGuiaPrincipal",),
     ),
 }
-TOTAL_PATHS = {name: layout.total for name, layout in LAYOUTS.items()}
 _GUIDE_TAGS = {NS_PREFIX + name: name for name in LAYOUTS}
 
 

@@ -8,9 +8,11 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from copass_app.api import api_app
-from copass_app.models import Batch, BilledItem
+from copass_app.models import Batch, BilledItem, UploadRecord
 from copass_app.services import api_tokens
 from copass_app.services.lot_export import lot_for_guides
+from copass_app.tiss import codes
+from copass_app.tiss.hash import set_hash
 from copass_app.tiss.schema import get_schema
 
 
@@ -48,13 +50,18 @@ def test_valid_lot_answers_200_with_the_tiss_protocol(db, client, clinic):
 
 def test_invalid_lot_answers_422_with_the_errors_in_tiss(db, client, clinic):
     provider, token, guides = clinic
-    data = lot_for_guides(db, provider, guides, "901").replace(b"<ans:Padrao>4.03.00", b"<ans:Padrao>4.01.00")
-    response = _post(client, token, data)
+    root = etree.fromstring(lot_for_guides(db, provider, guides, "901"))
+    root.find(".//{*}cabecalho/{*}Padrao").text = "4.01.00"
+    set_hash(root)  # only the version is wrong
+    response = _post(client, token, etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1"))
     assert response.status_code == 422
-    root = etree.fromstring(response.content)
-    assert get_schema().validate(root)
-    assert root.find(".//{*}mensagemErro/{*}codigoGlosa").text in {"5028", "5014"}
+    answer = etree.fromstring(response.content)
+    assert get_schema().validate(answer)
+    assert answer.find(".//{*}mensagemErro/{*}codigoGlosa").text == codes.INVALID_VERSION
     assert db.exec(select(Batch)).all() == []
+    # The refusal keeps its upload record (a TracedRefusal inside the request's unit of work).
+    record = db.get(UploadRecord, int(response.headers["x-copass-envio"]))
+    assert record.via == "API" and not record.accepted and record.error_count == 1
 
 
 def test_missing_or_wrong_token_answers_401(client, clinic):
@@ -76,7 +83,10 @@ def test_revoked_token_answers_401(db, factory, client, clinic):
 def test_body_over_the_limit_answers_413(monkeypatch, client, clinic):
     _, token, _ = clinic
     monkeypatch.setenv("COPASS_MAX_XML_BYTES", "2000")
-    assert _post(client, token, b"<a>" + b"x" * 10_000 + b"</a>").status_code == 413
+    response = _post(client, token, b"<a>" + b"x" * 10_000 + b"</a>")
+    assert response.status_code == 413
+    # Both figures in one unit (was "excede o limite de 0 MB").
+    assert response.text == "O arquivo tem 10,0 kB e excede o limite de 2,0 kB (2.000 bytes)."
 
 
 def test_token_of_provider_b_cannot_bill_provider_a_guides(db, factory, client, clinic):
@@ -86,7 +96,9 @@ def test_token_of_provider_b_cannot_bill_provider_a_guides(db, factory, client, 
     db.commit()
     # As A's file, and as B's own file naming A's guides: both refused, nothing billed.
     as_a = _post(client, token_b, lot_for_guides(db, provider_a, guides_a, "903"))
-    as_b = _post(client, token_b, lot_for_guides(db, provider_a, guides_a, "904").replace(b">100001<", b">200002<"))
+    as_b_root = etree.fromstring(lot_for_guides(db, provider_a, guides_a, "904").replace(b">100001<", b">200002<"))
+    set_hash(as_b_root)  # a well-formed file of B's system: only the guides' owner refuses it
+    as_b = _post(client, token_b, etree.tostring(as_b_root, xml_declaration=True, encoding="ISO-8859-1"))
     assert as_a.status_code == 422 and as_b.status_code == 422
-    assert b"1203" in as_a.content
+    assert b"<ans:codigoGlosa>1203<" in as_a.content and b"<ans:codigoGlosa>1307<" in as_b.content
     assert db.exec(select(BilledItem)).all() == []
