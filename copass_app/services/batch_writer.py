@@ -19,7 +19,7 @@ from copass_app.dbtypes import CENT
 from copass_app.models import Batch, BatchGuide, BatchItem, BatchOrigin, BatchStatus, BilledItem, GuideType, Protocol
 from copass_app.services import audit
 from copass_app.services.access import Actor
-from copass_app.services.batches import next_lot_number, protocol_number_for, provisional_protocol_number
+from copass_app.services.protocols import next_lot_number, protocol_number_for, provisional_protocol_number
 
 _BATCH_GUIDE = BatchGuide.__table__
 _BATCH_ITEM = BatchItem.__table__

@@ -11,14 +11,10 @@ from sqlmodel import Session, select
 from copass_app.models import CatalogItem
 from copass_app.services.errors import DomainError
 from copass_app.text import escape_like, fold
+from copass_app.vocabulary import EXTRA_ITEM_TABLE
 
 # TUSS tables a provider may add to a guide on "Faturamento de atendimentos".
-TABLE_LABELS = {
-    "18": "Diárias, taxas e gases medicinais",
-    "19": "Materiais e OPME",
-    "20": "Medicamentos",
-}
-EXTRA_TABLES = tuple(TABLE_LABELS)
+EXTRA_TABLES = tuple(term.value for term in EXTRA_ITEM_TABLE)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 

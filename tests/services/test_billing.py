@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from copass_app import clock
 from copass_app.models import (
     AuditLog,
     Batch,
@@ -26,8 +27,10 @@ from copass_app.models import (
 )
 from copass_app.services import billing
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
+from copass_app.services.unit_of_work import perform
+from tests.services.test_billing_concurrency import INSERT_BATCH, on_statement
 
-TODAY = date.today()
+TODAY = clock.today()
 START = TODAY - timedelta(days=30)
 EXAM = ("22", "40301630", "Hemograma", Decimal(1), Decimal("25.50"))
 
@@ -134,13 +137,14 @@ def test_dates_as_typed_by_the_user_are_accepted(db, clinic):
     (dict(start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=5)), "futuro"),
     (dict(start=TODAY - timedelta(days=400), end=TODAY), "no máximo 366 dias"),
     (dict(competence="2026-13"), "Competência inválida"),
-    (dict(competence="03/2026"), "Competência inválida"),
+    (dict(competence="13/2026"), "Competência inválida"),
     (dict(competence="março"), "Competência inválida"),
     (dict(competence=f"{TODAY.year + 1}-01"), "competência não pode ser futura"),
-    (dict(), "Informe a data inicial"),
-    (dict(start=START), "Informe a data inicial"),
-    (dict(start="31/02/2026", end=TODAY), "Data inicial inválida"),
-    (dict(start=START, end="amanhã"), "Data final inválida"),
+    (dict(), "Informe a data inicial e a data final do período, ou a competência"),
+    (dict(start=START), "Informe a data inicial e a data final do período, ou a competência"),
+    (dict(start="", end="", competence="  "), "Informe a data inicial e a data final do período, ou a competência"),
+    (dict(start="31/02/2026", end=TODAY), "Data inicial: data inexistente"),
+    (dict(start=START, end="amanhã"), "Data final: data inválida"),
 ])
 def test_invalid_periods_are_refused(db, clinic, period, message):
     _, actor = clinic
@@ -167,6 +171,7 @@ def test_draft_survives_reload_in_a_new_session(factory, db, engine, clinic, fee
     billing.set_guide_included(db, actor, dropped.id, False)
     billing.change_performed_date(db, actor, kept.id, TODAY - timedelta(days=3), today=TODAY)
     billing.add_extra_item(db, actor, kept.id, fee.id)
+    db.commit()  # what the page's unit of work does at the end of each event
     with Session(engine) as other:
         summary = billing.get_draft(other, actor)
         page = billing.draft_page(other, actor)
@@ -204,11 +209,22 @@ def test_same_period_keeps_the_choices(factory, db, clinic):
     assert open_period(db, actor).guide_count_selected == 0
 
 
-def test_large_drafts_refresh_planner_statistics_without_changing_results(factory, db, clinic, monkeypatch):
+def test_large_drafts_refresh_planner_statistics_inside_the_callers_transaction(factory, db, engine, clinic):
+    """Enough guides for the ANALYZE (PostgreSQL): it commits nothing, so an action that fails after
+    opening the draft leaves no draft, and one that succeeds keeps every guide."""
     provider, actor = clinic
-    guide_on(factory, provider, TODAY - timedelta(days=2))
-    monkeypatch.setattr(billing, "ANALYZE_AFTER_OFFERING", 1)  # ANALYZE on PostgreSQL, nothing on SQLite
-    assert open_period(db, actor).guide_count_available == 1
+    factory.bulk_guides(provider, billing.ANALYZE_AFTER_OFFERING, performed_on=TODAY - timedelta(days=2))
+
+    def open_then_fail(session):
+        assert open_period(session, actor).guide_count_available == billing.ANALYZE_AFTER_OFFERING
+        raise DomainError("falha depois de abrir o período")
+
+    with pytest.raises(DomainError, match="falha depois"):
+        perform(open_then_fail, engine=engine)
+    assert count(db, BillingDraft) == 0 and count(db, DraftGuide) == 0
+    summary = perform(lambda session: open_period(session, actor), engine=engine)
+    assert summary.guide_count_available == summary.guide_count_selected == billing.ANALYZE_AFTER_OFFERING
+    assert count(db, DraftGuide) == billing.ANALYZE_AFTER_OFFERING
 
 
 def test_reload_offers_guides_released_since_and_drops_those_no_longer_billable(factory, db, clinic):
@@ -393,9 +409,9 @@ def _dated_guide(factory, provider, db):
     (TODAY - timedelta(days=21), "anterior à solicitação da guia"),
     (TODAY - timedelta(days=19), "anterior à autorização da guia"),
     (TODAY - timedelta(days=2), "posterior à validade da autorização"),
-    ("31/02/2026", "Data de realização inválida"),
-    ("ontem", "Data de realização inválida"),
-    (None, "Data de realização inválida"),
+    ("31/02/2026", "Data de realização: data inexistente"),
+    ("ontem", "Data de realização: data inválida"),
+    (None, "Data de realização: data inválida"),
 ])
 def test_performed_date_refusals(factory, db, clinic, new_date, message):
     provider, actor = clinic
@@ -406,12 +422,39 @@ def test_performed_date_refusals(factory, db, clinic, new_date, message):
     assert rows(db, actor)[0].performed_on == guide.performed_on
 
 
+def _performed_on(db, actor):
+    return rows(db, actor)[0].performed_on
+
+
 def test_performed_date_limits_are_inclusive(factory, db, clinic):
+    """Each limit is accepted and shown as the new Realização; the day beyond it is refused.
+    (The old test called the service and asserted nothing, so a date silently ignored passed.)"""
     provider, actor = clinic
     guide = _dated_guide(factory, provider, db)
     open_period(db, actor)
-    for day in (guide.authorized_on, guide.valid_until, "%s" % guide.valid_until.strftime("%d/%m/%Y")):
-        billing.change_performed_date(db, actor, guide.id, day, today=TODAY)
+    change = lambda day: billing.change_performed_date(db, actor, guide.id, day, today=TODAY)  # noqa: E731
+    for limit, beyond in ((guide.authorized_on, guide.authorized_on - timedelta(days=1)),
+                          (guide.valid_until, guide.valid_until + timedelta(days=1))):
+        change(limit)
+        assert _performed_on(db, actor) == limit and rows(db, actor)[0].date_changed
+        with pytest.raises(DomainError, match="A data de realização não pode"):
+            change(beyond)
+        assert _performed_on(db, actor) == limit
+    change(guide.performed_on)
+    change(guide.authorized_on.strftime("%d/%m/%Y"))  # typed, not only sent by the date input
+    assert _performed_on(db, actor) == guide.authorized_on
+    # Without an authorization date the request date is the limit; today is the limit of the future.
+    open_guide = guide_on(factory, provider, TODAY - timedelta(days=3), requested_on=TODAY - timedelta(days=5))
+    open_guide.authorized_on, open_guide.valid_until = None, None
+    db.add(open_guide)
+    db.commit()
+    billing.cancel_draft(db, actor)
+    billing.open_draft(db, actor, start=TODAY - timedelta(days=4), end=TODAY, today=TODAY)
+    for limit, beyond in ((TODAY - timedelta(days=5), TODAY - timedelta(days=6)), (TODAY, TODAY + timedelta(days=1))):
+        billing.change_performed_date(db, actor, open_guide.id, limit, today=TODAY)
+        assert _performed_on(db, actor) == limit
+        with pytest.raises(DomainError, match="A data de realização não pode"):
+            billing.change_performed_date(db, actor, open_guide.id, beyond, today=TODAY)
 
 
 def test_guide_moved_out_of_the_period_stays_in_the_draft(factory, db, clinic):
@@ -476,16 +519,16 @@ def test_added_items_go_into_the_batch(factory, db, clinic, fee, material):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(quantity=Decimal(0)), "maior que zero"),
-    (dict(quantity=Decimal(-1)), "maior que zero"),
-    (dict(quantity=Decimal("1.00001")), "4 casas decimais"),
-    (dict(quantity=Decimal("100000")), "quantidade máxima"),
-    (dict(quantity="muitos"), "Quantidade inválida"),
-    (dict(unit_value=Decimal("0")), "ao menos R\\$ 0,01"),
-    (dict(unit_value=Decimal("0.001")), "ao menos R\\$ 0,01"),
-    (dict(unit_value=Decimal("1.005")), "2 casas decimais"),
-    (dict(unit_value=Decimal("100000000")), "máximo permitido"),
-    (dict(quantity=Decimal("99999"), unit_value=Decimal("99999.00")), "valor total do item"),
+    (dict(quantity=Decimal(0)), "^Quantidade: informe uma quantidade maior que zero"),
+    (dict(quantity=Decimal(-1)), "^Quantidade: valores negativos"),
+    (dict(quantity=Decimal("1.00001")), "^Quantidade: use no máximo 4 casas decimais"),
+    (dict(quantity=Decimal("100000")), "^Quantidade: a quantidade máxima"),
+    (dict(quantity="muitos"), "^Quantidade: “muitos” não é um número"),
+    (dict(unit_value=Decimal("0")), "^Valor unitário: informe ao menos R\\$ 0,01"),
+    (dict(unit_value=Decimal("0.001")), "^Valor unitário: use no máximo 2 casas decimais"),
+    (dict(unit_value=Decimal("1.005")), "^Valor unitário: use no máximo 2 casas decimais"),
+    (dict(unit_value=Decimal("100000000")), "^Valor unitário: o valor ultrapassa o máximo"),
+    (dict(quantity=Decimal("99999"), unit_value=Decimal("99999.00")), "^Valor total do item: ultrapassa o máximo"),
 ])
 def test_added_item_refusals(factory, db, clinic, fee, kwargs, message):
     provider, actor = clinic
@@ -700,37 +743,24 @@ def _draft_state(db):
     )
 
 
-def _while_confirming(monkeypatch, interfere):
-    """Run `interfere` once, after the confirmation read the draft and before it writes anything."""
-    original = billing._plan_batches
-    calls = []
-
-    def plan_then_interfere(guides):
-        if not calls:
-            calls.append(1)
-            interfere()
-        return original(guides)
-
-    monkeypatch.setattr(billing, "_plan_batches", plan_then_interfere)
-
-
-def _spy_writes(monkeypatch):
+def _confirm_interfered(engine, actor, interfere):
+    """Confirm as the page does (perform with retries); `interfere` runs in another session once,
+    after the confirmation read the draft and before it writes its first batch. Returns the
+    batch INSERTs the confirmation made (rolled back or not) and the error it raised."""
     written = []
-    original = billing._write_batch
-
-    def write(db, actor, draft, guide_type, guides, now):
-        written.append(guide_type)
-        return original(db, actor, draft, guide_type, guides, now)
-
-    monkeypatch.setattr(billing, "_write_batch", write)
-    return written
+    with on_statement(engine, INSERT_BATCH, lambda: written.append(1), times=100):
+        with on_statement(engine, INSERT_BATCH, interfere):
+            with pytest.raises(DomainError) as refused:
+                perform(lambda session: billing.confirm_draft(session, actor), engine=engine,
+                        retries=billing.CONFIRM_RETRIES)
+    return len(written), refused.value
 
 
-def test_confirm_is_all_or_nothing_when_a_guide_is_cancelled_midway(factory, db, engine, clinic, fee, monkeypatch):
+def test_confirm_is_all_or_nothing_when_a_guide_is_cancelled_midway(factory, db, engine, clinic, fee):
     provider, actor = clinic
     sadt, _ = _mixed_draft(factory, db, provider, actor, fee)
+    db.commit()
     before = _draft_state(db)
-    written = _spy_writes(monkeypatch)
 
     def cancel():
         with Session(engine) as other:
@@ -739,33 +769,30 @@ def test_confirm_is_all_or_nothing_when_a_guide_is_cancelled_midway(factory, db,
             other.add(guide)
             other.commit()
 
-    _while_confirming(monkeypatch, cancel)
-    with pytest.raises(DomainError, match="não podem mais ser faturadas"):
-        billing.confirm_draft(db, actor)
-    assert written == [GuideType.CONSULTA, GuideType.SP_SADT]  # both batches were written, then rolled back
+    written, refused = _confirm_interfered(engine, actor, cancel)
+    assert "não podem mais ser faturadas" in refused.message
+    assert written == 2  # the consulta and the SP/SADT batches were written, then rolled back
     assert (count(db, Batch), count(db, BatchGuide), count(db, BatchItem), count(db, BilledItem)) == (0, 0, 0, 0)
     assert (count(db, Protocol), count(db, AuditLog)) == (0, 0)
     assert _draft_state(db) == before
 
 
-def test_confirm_is_all_or_nothing_when_an_item_is_billed_midway(factory, db, engine, clinic, fee, monkeypatch):
+def test_confirm_is_all_or_nothing_when_an_item_is_billed_midway(factory, db, engine, clinic, fee):
     provider, actor = clinic
     sadt, _ = _mixed_draft(factory, db, provider, actor, fee)
     other_batch = factory.batch(provider, actor.user_id)
     item_id = db.exec(select(GuideItem.id).where(GuideItem.guide_id == sadt[1].id)).one()
+    db.commit()
     before = _draft_state(db)
-    written = _spy_writes(monkeypatch)
 
     def bill_elsewhere():
         with Session(engine) as other:
             other.add(BilledItem(guide_item_id=item_id, batch_id=other_batch.id))
             other.commit()
 
-    _while_confirming(monkeypatch, bill_elsewhere)
-    with pytest.raises(DomainError) as refused:
-        billing.confirm_draft(db, actor)
-    assert refused.value.code == "1702" and other_batch.protocol_number in refused.value.message
-    assert written == [GuideType.CONSULTA, GuideType.SP_SADT]  # the consulta batch was written, then rolled back
+    written, refused = _confirm_interfered(engine, actor, bill_elsewhere)
+    assert refused.code == "1702" and other_batch.protocol_number in refused.message
+    assert written == 2  # the consulta batch was written, the SP/SADT one hit the key: all rolled back
     assert db.exec(select(Batch.id)).all() == [other_batch.id]
     assert db.exec(select(BilledItem.guide_item_id)).all() == [item_id]
     assert (count(db, BatchGuide), count(db, BatchItem), count(db, Protocol)) == (0, 0, 0)

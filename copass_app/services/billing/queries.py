@@ -1,0 +1,237 @@
+"""The SQL of the draft: what is billable, what is chosen, the totals and one page of guides.
+
+Money is summed in SQL over the stored scaled integers, so totals are exact and fast.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, and_, case, exists, func, or_, true, type_coerce
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from copass_app.dbtypes import to_money
+from copass_app.models import (
+    Beneficiary,
+    BilledItem,
+    BillingDraft,
+    DraftExtraItem,
+    DraftGuide,
+    Guide,
+    GuideItem,
+    GuideStatus,
+    GuideType,
+)
+from copass_app.services import paging
+from copass_app.services.access import Actor, require_provider
+from copass_app.services.billing.views import DraftGuideView, DraftItemView, DraftPage, DraftSummary
+from copass_app.services.errors import DomainError, NotFound
+from copass_app.vocabulary import GUIDE_TYPE
+
+AUTHORIZED = (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE)
+NO_DRAFT = "Nenhum faturamento em preparação. Escolha o período a faturar."
+GUIDE_NOT_IN_DRAFT = "Guia não encontrada neste faturamento."
+
+
+def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = paging.PAGE_SIZE) -> DraftPage:
+    """One page of the draft's billable guides with their items, by date of realização then number."""
+    require_provider(actor)
+    draft = require_draft(db, actor)
+    summary = draft_summary(db, draft)
+    page, page_size, offset = paging.clamp(page, page_size, summary.guide_count_available)
+    performed = func.coalesce(DraftGuide.performed_on, Guide.performed_on)
+    rows = db.exec(
+        select(Guide, Beneficiary.name, Beneficiary.card_number, DraftGuide.included, DraftGuide.performed_on)
+        .select_from(DraftGuide)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+        .where(DraftGuide.draft_id == draft.id, billable(draft.provider_id))
+        .order_by(performed, Guide.provider_guide_number, Guide.id)
+        .offset(offset)
+        .limit(page_size)
+    ).all()
+    items = _page_items(db, draft, [guide.id for guide, *_ in rows])
+    views = [
+        _guide_view(guide, name, card, draft.include_by_default if included is None else included,
+                    corrected, items.get(guide.id, []))
+        for guide, name, card, included, corrected in rows
+    ]
+    return DraftPage(rows=views, total=summary.guide_count_available, page=page, page_size=page_size,
+                     summary=summary)
+
+
+# --- the draft row -----------------------------------------------------------------------------
+
+
+def find_draft(db: Session, actor: Actor) -> BillingDraft | None:
+    return db.exec(
+        select(BillingDraft).where(BillingDraft.user_id == actor.user_id,
+                                   BillingDraft.provider_id == actor.provider_id)
+    ).first()
+
+
+def require_draft(db: Session, actor: Actor) -> BillingDraft:
+    draft = find_draft(db, actor)
+    if draft is None:
+        raise DomainError(NO_DRAFT)
+    return draft
+
+
+def draft_guide(db: Session, draft: BillingDraft, provider_id: int, guide_id: int) -> tuple[DraftGuide, Guide]:
+    """The guide as offered by this draft; any other guide, another provider's included, is not found."""
+    row = db.exec(
+        select(DraftGuide, Guide)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .where(DraftGuide.draft_id == draft.id, DraftGuide.guide_id == guide_id, Guide.provider_id == provider_id)
+    ).first()
+    if row is None:
+        raise NotFound(GUIDE_NOT_IN_DRAFT)
+    return row
+
+
+# --- SQL expressions ---------------------------------------------------------------------------
+
+
+def line_cents(quantity, unit_value):  # noqa: ANN001, ANN201
+    """quantity × unit value in cents, rounded half-up like to_money, on the stored scaled integers."""
+    scaled = type_coerce(quantity, BigInteger) * type_coerce(unit_value, BigInteger)  # 10^4 × 10^2
+    return (scaled + 5000) // 10000
+
+
+def unbilled(item=GuideItem):  # noqa: ANN001, ANN201
+    """A released item not in a live batch."""
+    return and_(item.performed_qty > 0, ~exists().where(BilledItem.guide_item_id == item.id))
+
+
+def billable(provider_id: int):  # noqa: ANN201
+    """The guide (in the enclosing query) is the provider's, authorized, with an item still to bill."""
+    item = aliased(GuideItem)
+    return and_(
+        Guide.provider_id == provider_id,
+        Guide.status.in_(AUTHORIZED),
+        exists().where(item.guide_id == Guide.id, unbilled(item)),
+    )
+
+
+def no_longer_billable(provider_id: int):  # noqa: ANN201
+    item = aliased(GuideItem)
+    return or_(
+        Guide.provider_id != provider_id,
+        Guide.status.not_in(AUTHORIZED),
+        ~exists().where(item.guide_id == Guide.id, unbilled(item)),
+    )
+
+
+def chosen(draft: BillingDraft):  # noqa: ANN201
+    """The draft guide is checked: NULL follows the draft's default."""
+    if draft.include_by_default:
+        return or_(DraftGuide.included.is_(None), DraftGuide.included == true())
+    return DraftGuide.included == true()
+
+
+# --- totals ------------------------------------------------------------------------------------
+
+
+def draft_summary(db: Session, draft: BillingDraft) -> DraftSummary:
+    is_chosen = chosen(draft)
+    available, selected, items, cents = db.exec(
+        select(
+            func.count(Guide.id.distinct()),
+            func.count(case((is_chosen, Guide.id)).distinct()),
+            func.count(case((is_chosen, GuideItem.id))),
+            func.coalesce(func.sum(case((is_chosen, line_cents(GuideItem.performed_qty, GuideItem.unit_value)),
+                                        else_=0)), 0),
+        )
+        .select_from(DraftGuide)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .join(GuideItem, GuideItem.guide_id == Guide.id)
+        .where(DraftGuide.draft_id == draft.id, Guide.provider_id == draft.provider_id,
+               Guide.status.in_(AUTHORIZED), unbilled())
+    ).one()
+    extra_items, extra_cents = _extras_summary(db, draft)
+    return DraftSummary(
+        period_start=draft.period_start,
+        period_end=draft.period_end,
+        competence=draft.competence,
+        guide_count_selected=selected,
+        item_count_selected=items + extra_items,
+        value_selected=_money_from_cents(int(cents) + int(extra_cents)),
+        guide_count_available=available,
+        include_by_default=draft.include_by_default,
+    )
+
+
+def _extras_summary(db: Session, draft: BillingDraft) -> tuple[int, int]:
+    """Added items of checked, billable guides: read from the draft's few added items first."""
+    per_guide = db.exec(
+        select(DraftExtraItem.guide_id, func.count(),
+               func.sum(line_cents(DraftExtraItem.quantity, DraftExtraItem.unit_value)))
+        .where(DraftExtraItem.draft_id == draft.id)
+        .group_by(DraftExtraItem.guide_id)
+    ).all()
+    if not per_guide:
+        return 0, 0
+    counted = set(db.exec(
+        select(DraftGuide.guide_id)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .where(DraftGuide.draft_id == draft.id, DraftGuide.guide_id.in_([row[0] for row in per_guide]),
+               chosen(draft), billable(draft.provider_id))
+    ).all())
+    rows = [row for row in per_guide if row[0] in counted]
+    return sum(row[1] for row in rows), sum(int(row[2]) for row in rows)
+
+
+def _money_from_cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
+
+
+# --- one page ----------------------------------------------------------------------------------
+
+
+def _page_items(db: Session, draft: BillingDraft, guide_ids: list[int]) -> dict[int, list[DraftItemView]]:
+    items: dict[int, list[DraftItemView]] = defaultdict(list)
+    if not guide_ids:
+        return items
+    for item in db.exec(
+        select(GuideItem).where(GuideItem.guide_id.in_(guide_ids), unbilled()).order_by(GuideItem.id)
+    ):
+        items[item.guide_id].append(DraftItemView(
+            id=item.id, table_code=item.table_code, code=item.code, description=item.description,
+            quantity=item.performed_qty, unit_value=item.unit_value,
+            total=to_money(item.performed_qty * item.unit_value)))
+    for extra in db.exec(
+        select(DraftExtraItem)
+        .where(DraftExtraItem.draft_id == draft.id, DraftExtraItem.guide_id.in_(guide_ids))
+        .order_by(DraftExtraItem.id)
+    ):
+        items[extra.guide_id].append(DraftItemView(
+            id=None, table_code=extra.table_code, code=extra.code, description=extra.description,
+            quantity=extra.quantity, unit_value=extra.unit_value,
+            total=to_money(extra.quantity * extra.unit_value), extra_item_id=extra.id))
+    return items
+
+
+def _guide_view(
+    guide: Guide, name: str, card: str, included: bool, corrected: date | None, items: list[DraftItemView]
+) -> DraftGuideView:
+    guide_type = GuideType(guide.guide_type)
+    return DraftGuideView(
+        guide_id=guide.id,
+        guide_type=guide_type,
+        type_label=GUIDE_TYPE.label(guide_type),
+        provider_guide_number=guide.provider_guide_number,
+        operator_guide_number=guide.operator_guide_number,
+        beneficiary_name=name,
+        card_number=card,
+        performed_on=corrected or guide.performed_on,
+        original_performed_on=guide.performed_on,
+        requested_on=guide.requested_on,
+        authorized_on=guide.authorized_on,
+        valid_until=guide.valid_until,
+        included=bool(included),
+        items=items,
+        total=sum((item.total for item in items), Decimal("0.00")),
+    )
