@@ -23,7 +23,7 @@ from copass_app.state.billing import guide_card, summary_view
 PERIOD_DAYS = 30
 
 
-def _as_user(engine, token: str, action, *, retries: int = 0):  # noqa: ANN001, ANN202
+def _as_user(engine, token: str, action, *, retries: int = 0):
     """What call_service does: the session's user, then the action, in one unit of work."""
     return perform(lambda db: action(db, auth.actor_for_token(db, token)), engine=engine, retries=retries)
 
@@ -45,7 +45,7 @@ def create_provider(engine) -> tuple[str, int]:
 
 def faturar(engine, token: str) -> None:
     """BillingState.open_period: open the draft for the period and show its first page."""
-    def action(db, actor):  # noqa: ANN001, ANN202
+    def action(db, actor):
         billing.open_draft(db, actor, **_period())
         return billing.draft_page(db, actor, page=1, page_size=PAGE_SIZE)
 
@@ -60,7 +60,7 @@ def toggle(engine, token: str, guide_id: int, included: bool) -> None:
 
 
 def choose_100_sadt(engine, token: str) -> None:
-    def action(db, actor):  # noqa: ANN001, ANN202
+    def action(db, actor):
         billing.set_all_included(db, actor, False)
         draft_id = db.exec(select(BillingDraft.id).where(BillingDraft.user_id == actor.user_id)).one()
         ids = db.exec(select(DraftGuide.guide_id).join(Guide, Guide.id == DraftGuide.guide_id)
@@ -88,7 +88,8 @@ def run(engine) -> bool:
     guide_id = page.rows[0].guide_id
     flips = iter(range(10_000))
     rows = [
-        (f"Faturar: primeira tela ({items} itens não faturados)", measure(lambda: faturar(engine, token), runs=15), 300),
+        (f"Faturar: primeira tela ({items} itens não faturados)",
+         measure(lambda: faturar(engine, token), runs=15), 300),
         ("marcar/desmarcar uma guia", measure(lambda: toggle(engine, token, guide_id, next(flips) % 2 == 0)), 50),
     ]
     confirm_samples = []

@@ -91,7 +91,7 @@ def write_batch(
         {"batch_guide_id": batch_guide_id, "guide_item_id": line.guide_item_id, "table_code": line.table_code,
          "code": line.code, "description": line.description, "quantity": line.quantity,
          "unit_value": line.unit_value, "total_value": line.total}
-        for batch_guide_id, guide in zip(batch_guide_ids, guides)
+        for batch_guide_id, guide in zip(batch_guide_ids, guides, strict=True)
         for line in guide.lines
     ])
     claims = [{"guide_item_id": line.guide_item_id, "batch_id": batch.id}

@@ -38,7 +38,7 @@ def on_statement(engine: Engine, pattern: str, action: Callable[[], None], *, ti
     (for which `only()` holds) on any connection of `engine`; yields the statements it stopped at."""
     regex, lock, stopped = re.compile(pattern, re.IGNORECASE), threading.Lock(), []
 
-    def before(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
+    def before(_conn, _cursor, statement, _parameters, _context, _executemany):
         if not regex.search(statement) or not only():
             return
         with lock:
@@ -59,7 +59,7 @@ def database_errors(engine: Engine) -> Iterator[list[Exception]]:
     """Every error the database raised meanwhile (SQLAlchemy's public `handle_error` event)."""
     errors: list[Exception] = []
 
-    def record(context):  # noqa: ANN001
+    def record(context):
         errors.append(context.original_exception)
 
     event.listen(engine, "handle_error", record)
@@ -95,7 +95,7 @@ def confirm_at_once(engine, actors, *, start_together=True):
             if start_together:
                 barrier.wait()
             results.append(confirm(engine, actor))
-        except Exception as error:  # noqa: BLE001 - reported by the assertions below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(actor,)) for actor in actors]
@@ -149,7 +149,7 @@ def test_the_billed_item_key_alone_stops_a_double_billing(engine, db, two_drafts
     def run_first():
         try:
             outcome["first"] = confirm(engine, first)
-        except Exception as error:  # noqa: BLE001 - asserted below
+        except Exception as error:
             outcome["first"] = error
 
     with database_errors(engine) as refused:

@@ -95,18 +95,18 @@ def draft_guide(db: Session, draft: BillingDraft, provider_id: int, guide_id: in
 # --- SQL expressions ---------------------------------------------------------------------------
 
 
-def line_cents(quantity, unit_value):  # noqa: ANN001, ANN201
+def line_cents(quantity, unit_value):
     """quantity × unit value in cents, rounded half-up like to_money, on the stored scaled integers."""
     scaled = type_coerce(quantity, BigInteger) * type_coerce(unit_value, BigInteger)  # 10^4 × 10^2
     return (scaled + 5000) // 10000
 
 
-def unbilled(item=GuideItem):  # noqa: ANN001, ANN201
+def unbilled(item=GuideItem):
     """A released item not in a live batch."""
     return and_(item.performed_qty > 0, ~exists().where(BilledItem.guide_item_id == item.id))
 
 
-def billable(provider_id: int):  # noqa: ANN201
+def billable(provider_id: int):
     """The guide (in the enclosing query) is the provider's, authorized, with an item still to bill."""
     item = aliased(GuideItem)
     return and_(
@@ -116,7 +116,7 @@ def billable(provider_id: int):  # noqa: ANN201
     )
 
 
-def no_longer_billable(provider_id: int):  # noqa: ANN201
+def no_longer_billable(provider_id: int):
     item = aliased(GuideItem)
     return or_(
         Guide.provider_id != provider_id,
@@ -125,7 +125,7 @@ def no_longer_billable(provider_id: int):  # noqa: ANN201
     )
 
 
-def chosen(draft: BillingDraft):  # noqa: ANN201
+def chosen(draft: BillingDraft):
     """The draft guide is checked: NULL follows the draft's default."""
     if draft.include_by_default:
         return or_(DraftGuide.included.is_(None), DraftGuide.included == true())
