@@ -18,3 +18,13 @@ def test_bench_lines_reports_each_row():
     assert [label.split(":")[0] for label, _ in rows] == ["lxml puro", "portal", "portal", "pytiss"]
     assert all(ms > 0 for _, ms in rows)
     assert "x lxml puro" in bench.format_lines(rows, len(data))
+
+
+def test_startup_figures_time_both_commands_on_the_same_lots():
+    spec = importlib.util.spec_from_file_location("tiss_bench", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    figures = bench.startup_figures(rounds=1, lots=2)
+    assert set(figures) == {"one", "ours", "theirs", "ratio", "one_max"}
+    assert all(value > 0 for value in figures.values())
+    assert "copass / tiss" in bench.format_startup(figures, lots=2)
