@@ -102,14 +102,12 @@ class UploadState(rx.State):
         if len(data) > limit:
             return rx.toast.error(formatting.size_over_limit(len(data), limit))
 
-        def receive(db, actor):  # noqa: ANN001, ANN202
-            outcome = xml_lots.receive_lot(db, actor, name, data)
-            return upload_result(outcome), group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
-
-        found, event = await call_service(self, receive)
-        if found is None:
+        # Always a LotOutcome: a refused lot is the trace its TracedRefusal wrote (plain data, read here).
+        outcome, event = await call_service(self, lambda db, actor: xml_lots.receive_lot(db, actor, name, data))
+        if outcome is None:
             return event
-        self.result, self.error_groups = found
+        self.result = upload_result(outcome)
+        self.error_groups = group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
         self.has_result = True
         if self.result.accepted:
             return rx.toast.success(f"Lote aceito: protocolo {self.result.protocol}.")

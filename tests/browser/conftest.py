@@ -45,10 +45,17 @@ def _wait_for(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"O portal não respondeu em {STARTUP_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
 
 
-def _app_env(database_url: str, private_dir: Path, backend_port: int) -> dict[str, str]:
+def _app_env(database_url: str, private_dir: Path, backend_port: int, workdir: Path) -> dict[str, str]:
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
+    # The development server restarts its backend when a file of the checkout changes, and a restart
+    # drops every tab's state (the memory state manager): someone editing the code while the tests
+    # run made them fail at random (a catalog search with no hits, the confirmed lots gone). The
+    # tests' server watches an empty folder of its own instead.
+    no_reload = workdir / "no-reload"
+    no_reload.mkdir(exist_ok=True)
     env.update(
+        REFLEX_HOT_RELOAD_OVERRIDE_PATHS=str(no_reload),
         DATABASE_URL=database_url,
         COPASS_PRIVATE_DIR=str(private_dir),
         REFLEX_API_URL=f"http://localhost:{backend_port}",
@@ -72,7 +79,7 @@ def _prepare_database(env: dict[str, str]) -> None:
 def live_app() -> Iterator[dict]:
     workdir = Path(tempfile.mkdtemp(prefix="copass-browser-"))
     frontend_port, backend_port = _free_port(), _free_port()
-    env = _app_env(f"sqlite:///{workdir / 'portal.db'}", workdir / "private", backend_port)
+    env = _app_env(f"sqlite:///{workdir / 'portal.db'}", workdir / "private", backend_port, workdir)
     _prepare_database(env)
     log_path = workdir / "reflex.log"
     with log_path.open("w") as log:
@@ -126,6 +133,7 @@ def page(browser, live_app):
 
 def login(page, base_url: str, user: str, password: str = "demo1234") -> None:
     page.goto(f"{base_url}/login")
-    page.fill("#login", user)
-    page.fill("#password", password)
+    # By their labels, as a screen reader or a password manager finds them.
+    page.get_by_label("Usuário").fill(user)
+    page.get_by_label("Senha").fill(password)
     page.click("#login-submit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -28,6 +29,11 @@ def _material_codes(live_app) -> list[str]:
 def _summary_guides(page) -> tuple[int, int]:
     selected, available = re.findall(r"\d+", page.locator("#summary-guides").inner_text())
     return int(selected), int(available)
+
+
+def _money(text: str) -> Decimal:
+    """'R$ 1.525,50' as the page shows it (test reading only)."""
+    return Decimal(re.sub(r"[^\d,]", "", text).replace(",", "."))
 
 
 def _add_from_catalog(page, card, button: str, term: str) -> None:
@@ -83,6 +89,20 @@ def test_clinic_bills_on_the_web_then_reverses(page, live_app):
     expect(page.locator("#catalog-added")).to_contain_text(second_code)
     page.click("#catalog-done")
     expect(third.locator(".remove-extra")).to_have_count(2)
+
+    # A value typed the Brazilian way, with the thousands dot, is R$ 1.500,00 (it was R$ 1,50).
+    before = _money(second.locator(".guide-total").inner_text())
+    second.locator(".add-materials").click()
+    page.locator("#catalog-search").press_sequentially(first_code, delay=40)
+    expect(page.locator(".catalog-hit").first).to_contain_text(first_code)
+    page.get_by_label("Valor unitário (R$)").fill("1.500,00")
+    page.get_by_label("Quantidade").fill("1")
+    page.click("#catalog-add")
+    expect(page.locator("#catalog-added")).to_contain_text(first_code)
+    page.click("#catalog-done")
+    expect(second.locator(".draft-item", has_text=first_code)).to_contain_text("R$ 1.500,00")
+    expected_total = f"{before + Decimal('1500.00'):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    expect(second.locator(".guide-total")).to_have_text(f"R$ {expected_total}")
 
     # The draft survives a reload.
     page.reload()

@@ -18,6 +18,18 @@ def test_logged_out_visitor_is_sent_to_login(page, live_app):
     expect(page.locator("#login-submit")).to_be_visible()
 
 
+def test_login_page_is_in_portuguese_with_labelled_fields_logo_and_favicon(page, live_app):
+    page.goto(f"{live_app['url']}/login")
+    expect(page.get_by_label("Usuário")).to_have_attribute("name", "login")
+    expect(page.get_by_label("Senha")).to_have_attribute("type", "password")
+    assert page.evaluate("document.documentElement.lang") == "pt-BR"
+    expect(page.get_by_role("img", name="Portal do Prestador")).to_be_visible()
+    page.wait_for_function("() => [...document.images].some(i => i.alt === 'Portal do Prestador' && i.naturalWidth > 0)")
+    icon = page.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")
+    response = page.request.get(f"{live_app['url']}{icon}")
+    assert response.ok and b"<svg" in response.body()
+
+
 def test_wrong_password_shows_a_message(page, live_app):
     login(page, live_app["url"], "laboratorio", "senha-errada")
     expect(page.locator("#login-error")).to_contain_text("Usuário ou senha inválidos")

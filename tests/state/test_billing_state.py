@@ -76,3 +76,12 @@ def test_toggling_a_guide_changes_that_card_and_the_totals_only(factory, login):
     assert tab.summary.value == "R$ 0,00"
     asyncio.run(tab.on_load())  # what the database keeps
     assert tab.guides[0].included is False
+
+
+def test_confirming_shows_the_protocols_and_ends_the_draft(factory, login):
+    tab, guide = _billing_tab(factory, login)
+    event = asyncio.run(tab.confirm())
+    assert says(event, "1 lote(s) enviado(s)")
+    assert [(line.guides, line.total) for line in tab.confirmed] == [(1, "R$ 25,50")]
+    assert len(tab.confirmed[0].protocol) == 12
+    assert not tab.has_draft
