@@ -29,7 +29,8 @@ BENCH_PASSWORD = "bench-senha-1"
 
 def fresh_database() -> tuple[str, Engine]:
     """A new SQLite file (or BENCH_DATABASE_URL) migrated and loaded with the demo data."""
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp(prefix='copass-bench-')) / 'bench.db'}"
+    folder = Path(tempfile.mkdtemp(prefix="copass-bench-"))
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
     os.environ["DATABASE_URL"] = url
     engine = get_engine()
     if engine.dialect.name == "postgresql":

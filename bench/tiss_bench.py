@@ -23,18 +23,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from copass_app.tiss.messages import build_lot  # noqa: E402
-from copass_app.tiss.model import GUIDE_SP_SADT  # noqa: E402
-from tests.corpus.samples import sample_lot  # noqa: E402
-from copass_app.tiss.schema import get_schema  # noqa: E402
-from copass_app.tiss.validation import validate_lot  # noqa: E402
+from copass_app.tiss.messages import build_lot
+from copass_app.tiss.model import GUIDE_SP_SADT
+from copass_app.tiss.schema import get_schema
+from copass_app.tiss.validation import validate_lot
+from tests.corpus.samples import sample_lot
 
 Row = tuple[str, float]
 

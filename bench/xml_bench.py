@@ -20,7 +20,7 @@ from copass_app.services.unit_of_work import perform, unit_of_work
 RUNS = 9
 
 
-def create_provider(engine):  # noqa: ANN201
+def create_provider(engine):
     """A laboratory with 2,500 SP/SADT guides; returns (its user as an actor, provider id)."""
     provider_id, token = bench_provider(engine, code="900040", name="Laboratório Bench XML",
                                         cnpj_base="404040400001", kind="Laboratório", login="bench.xml",
@@ -49,7 +49,8 @@ def run(engine, *, with_startup: bool = True) -> bool:
         lot = next_lot(engine, provider_id, number)
         sizes.append(len(lot))
         start = time.perf_counter()
-        outcome = perform(lambda db: xml_lots.receive_lot(db, actor, f"lote-{number}.xml", lot), engine=engine)
+        name = f"lote-{number}.xml"
+        outcome = perform(lambda db, name=name, lot=lot: xml_lots.receive_lot(db, actor, name, lot), engine=engine)
         pipeline.append((time.perf_counter() - start) * 1000)
         assert outcome.accepted, outcome.errors[:3]
     labels = list(offline)

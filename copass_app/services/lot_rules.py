@@ -18,6 +18,7 @@ from copass_app.tiss import codes
 from copass_app.tiss.model import LotIssue, LotValidation, ParsedGuide, ParsedItem
 from copass_app.vocabulary import GUIDE_STATUS, SITUATION_OF_STATUS, GuideSituation
 
+
 @dataclass
 class MatchedGuide:
     """A guide of the file tied to the provider's guide in the database."""
@@ -89,7 +90,8 @@ def _load_known(db: Session, provider: Provider, lot: LotValidation) -> _Known:
         select(Guide, Beneficiary.card_number)
         .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
         .where(Guide.provider_id == provider.id,
-               or_(Guide.provider_guide_number.in_(provider_numbers), Guide.operator_guide_number.in_(operator_numbers)))
+               or_(Guide.provider_guide_number.in_(provider_numbers),
+                   Guide.operator_guide_number.in_(operator_numbers)))
     ).all()
     guides = [guide for guide, _ in rows]
     items: dict[int, list[GuideItem]] = {guide.id: [] for guide in guides}
@@ -135,12 +137,14 @@ def _match_items(known: _Known, parsed: ParsedGuide, guide: Guide, match: Matche
             free.remove(item)
             if parsed_item.quantity is not None and parsed_item.quantity > item.authorized_qty:
                 issues.append(_issue(parsed, codes.ABOVE_AUTHORIZED,
-                                     f"item {parsed_item.code} cobrado em quantidade {parsed_item.quantity.normalize()}, "
+                                     f"item {parsed_item.code} cobrado em quantidade "
+                                     f"{parsed_item.quantity.normalize()}, "
                                      f"acima da autorizada ({item.authorized_qty.normalize()}).", **where))
             match.claims.append((item, parsed_item))
         elif same_code:
             issues.append(_issue(parsed, codes.DUPLICATE_BILLING,
-                                 f"item {parsed_item.code} ({parsed_item.description or ''}) já foi faturado.", **where))
+                                 f"item {parsed_item.code} ({parsed_item.description or ''}) já foi faturado.",
+                                 **where))
         elif parsed_item.table == "22" or parsed_item.table is None:
             issues.append(_issue(parsed, codes.PROCEDURE_NOT_AUTHORIZED,
                                  f"procedimento {parsed_item.code} não consta da autorização da guia.", **where))

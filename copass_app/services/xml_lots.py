@@ -240,7 +240,8 @@ def original_file(db: Session, actor: Actor, upload_id: int) -> tuple[str, bytes
 
 def protocol_receipt_xml(db: Session, actor: Actor, upload_id: int) -> tuple[str, bytes]:
     record = _own_upload(db, actor, upload_id)
-    protocol = db.exec(select(Protocol).where(Protocol.batch_id == record.batch_id)).first() if record.batch_id else None
+    protocol = (db.exec(select(Protocol).where(Protocol.batch_id == record.batch_id)).first()
+                if record.batch_id else None)
     if protocol is None or not protocol.receipt_xml:
         raise NotFound("Este envio não tem protocolo de recebimento.")
     return f"protocolo-{protocol.number}.xml", protocol.receipt_xml

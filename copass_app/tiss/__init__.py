@@ -10,8 +10,17 @@ from typing import TYPE_CHECKING, Any
 from copass_app.tiss.codes import all_codes, describe
 from copass_app.tiss.hash import compact_hash, compute_hash, set_hash
 from copass_app.tiss.model import (
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_LABELS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO,
-    GUIDE_SP_SADT, GUIDE_TYPES, LotIssue, LotValidation, ParsedGuide, ParsedItem,
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_LABELS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
+    GUIDE_TYPES,
+    LotIssue,
+    LotValidation,
+    ParsedGuide,
+    ParsedItem,
 )
 from copass_app.tiss.parsing import TissParseError, parse_xml, read_limited
 from copass_app.tiss.schema import SchemaPinError, get_schema, verify_schema_pins
@@ -34,8 +43,17 @@ _MESSAGES = {
 
 if TYPE_CHECKING:
     from copass_app.tiss.messages import (
-        GuideSpec, ItemSpec, LotSpec, ProfessionalSpec, ReceiptGuide, ReceiptParty, build_lot,
-        build_lot_refusal, build_protocol_receipt, receipt_guides, refusal_summary,
+        GuideSpec,
+        ItemSpec,
+        LotSpec,
+        ProfessionalSpec,
+        ReceiptGuide,
+        ReceiptParty,
+        build_lot,
+        build_lot_refusal,
+        build_protocol_receipt,
+        receipt_guides,
+        refusal_summary,
     )
 
 

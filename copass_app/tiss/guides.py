@@ -15,17 +15,24 @@ element's children, built once, keyed by the qualified tag.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 from lxml import etree
 
 from copass_app.tiss.model import (
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
-    ITEM_EXPENSE, ITEM_PROCEDURE, ParsedGuide, ParsedItem,
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
+    ITEM_EXPENSE,
+    ITEM_PROCEDURE,
+    ParsedGuide,
+    ParsedItem,
 )
 from copass_app.tiss.xmlpath import NS_PREFIX, indexed, qualified
 
@@ -140,7 +147,8 @@ class _Layout:
     subtotals: str = ""  # ct_guiaValorTotal: valorProcedimentos, valorMateriais…
 
 
-_EXECUTOR = tuple(f"contratadoExecutante/{n}" for n in ("codigoPrestadorNaOperadora", "cnpjContratado", "cpfContratado"))
+_EXECUTOR = tuple(f"contratadoExecutante/{n}"
+                  for n in ("codigoPrestadorNaOperadora", "cnpjContratado", "cpfContratado"))
 _SADT_ITEMS = (
     ("procedimentosExecutados", "procedimentoExecutado", _procedure_item),
     ("outrasDespesas", "despesa", _procedure_item),
@@ -213,7 +221,7 @@ class _Fields:
         return self._children[path]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _split(path: str) -> tuple[str, str]:
     """'a/b/c' -> ('a/b', '{ns}c')."""
     parent, _, name = path.rpartition("/")

@@ -14,7 +14,10 @@ from lxml import etree
 
 from copass_app.tiss.guides import LAYOUTS, to_decimal
 from copass_app.tiss.model import (
-    GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
 )
 from copass_app.tiss.xmlpath import NS_MAP, NS_PREFIX
 
@@ -91,9 +94,9 @@ def _read_sadt_like(element: etree._Element, guide_type: str) -> GuideTotals:
     """SP/SADT and resumo de internação: procedures, outras despesas and ct_guiaValorTotal."""
     subtotals = {e.tag[len(NS_PREFIX):]: to_decimal(e.text) for e in _SUBTOTALS(element)}
     procedures = [to_decimal(text) for text in _ITEM_VALUES[guide_type](element)]
-    # A despesa lacking its code or value is an XSD error; then the lists cannot pair up.
+    # A despesa lacking its code or value is an XSD error; then the lists cannot pair up (not `readable`).
     codes, values = _EXPENSE_CODES(element), _EXPENSE_VALUES(element)
-    expenses = [(code.strip(), to_decimal(value)) for code, value in zip(codes, values)]
+    expenses = [(code.strip(), to_decimal(value)) for code, value in zip(codes, values, strict=False)]
     readable = len(codes) == len(values) and None not in procedures and all(v is not None for _, v in expenses)
     return GuideTotals(guide_type, subtotals.get("valorTotalGeral"), procedures, expenses, subtotals, readable)
 

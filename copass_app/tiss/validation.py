@@ -103,7 +103,7 @@ class _Lot:
         self.tree = tree
         self.elements = guide_elements(tree.getroot())
         self.guide_types = [local_name(element.tag) for element in self.elements]
-        self.totals = [read_totals(e, t) for e, t in zip(self.elements, self.guide_types)]
+        self.totals = [read_totals(e, t) for e, t in zip(self.elements, self.guide_types, strict=True)]
         # lxml hands back the same proxy while a reference lives, so elements key a dict.
         self.position = {element: index for index, element in enumerate(self.elements)}
         self.namespaces = {p: ns for p, ns in tree.getroot().nsmap.items() if p}

@@ -56,11 +56,14 @@ _FACETS = [
      "O valor '{0}' do campo '{field}' não está no formato exigido ({1})."),
     (_facet("enumeration", r"The value '(.*)' is not an element of the set \{(.*)\}\."),
      "O valor '{0}' do campo '{field}' não é um dos valores permitidos ({allowed})."),
-    (_facet("maxLength", r"The value(?: '.*')? has a length of '(\d+)'; this exceeds the allowed maximum length of '(\d+)'\."),
+    (_facet("maxLength", r"The value(?: '.*')? has a length of '(\d+)'; "
+                         r"this exceeds the allowed maximum length of '(\d+)'\."),
      "O campo '{field}' tem {0} caracteres; o máximo permitido é {1}."),
-    (_facet("minLength", r"The value(?: '.*')? has a length of '(\d+)'; this underruns the allowed minimum length of '(\d+)'\."),
+    (_facet("minLength", r"The value(?: '.*')? has a length of '(\d+)'; "
+                         r"this underruns the allowed minimum length of '(\d+)'\."),
      "O campo '{field}' está vazio ou curto demais (mínimo de {1} caractere(s))."),
-    (_facet("length", r"The value(?: '.*')? has a length of '(\d+)'; this differs from the allowed length of '(\d+)'\."),
+    (_facet("length", r"The value(?: '.*')? has a length of '(\d+)'; "
+                      r"this differs from the allowed length of '(\d+)'\."),
      "O campo '{field}' deve ter exatamente {1} caracteres (tem {0})."),
     (_facet("totalDigits", r"The value '(.*)' has more digits than are allowed \('(\d+)'\)\."),
      "O valor '{0}' do campo '{field}' tem mais de {1} dígitos."),

@@ -19,15 +19,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from tests.corpus import samples  # noqa: E402
-from copass_app.tiss.messages import LotSpec, build_lot  # noqa: E402
-from copass_app.tiss.hash import set_hash  # noqa: E402
-from copass_app.tiss.model import (  # noqa: E402
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
+from copass_app.tiss.hash import set_hash
+from copass_app.tiss.messages import LotSpec, build_lot
+from copass_app.tiss.model import (
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
 )
-from copass_app.tiss.schema import TISS_NS  # noqa: E402
+from copass_app.tiss.schema import TISS_NS
+from tests.corpus import samples
 
 CORPUS = Path(__file__).resolve().parent
 # The oversize file is only "over" a test limit: committing a 20 MB file is no use.
@@ -49,7 +53,8 @@ def tuss_pools() -> dict[str, tuple[samples.SampleItem, ...]]:
 
 def lot(guide_type: str, pools, **changes) -> LotSpec:
     guides = changes.pop("guides", 3)
-    spec = samples.sample_lot(guide_type, guides=guides, pools=pools, lot_number=changes.pop("lot_number", "2026000001"))
+    lot_number = changes.pop("lot_number", "2026000001")
+    spec = samples.sample_lot(guide_type, guides=guides, pools=pools, lot_number=lot_number)
     return replace(spec, **changes)
 
 

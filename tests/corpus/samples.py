@@ -13,7 +13,11 @@ from decimal import Decimal
 
 from copass_app.tiss.messages import GuideSpec, ItemSpec, LotSpec, ProfessionalSpec
 from copass_app.tiss.model import (
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
 )
 
 
@@ -37,13 +41,15 @@ def _p(code: str, name: str, value: str, quantity: int = 1) -> SampleItem:
 
 
 CONSULTA = _p("10101012", "Consulta em consultório (no horário normal ou preestabelecido)", "150.00")
-HEMOGRAMA = _p("40304361", "Hemograma com contagem de plaquetas ou frações (eritrograma, leucograma, plaquetas)", "12.50")
+HEMOGRAMA = _p("40304361", "Hemograma com contagem de plaquetas ou frações (eritrograma, leucograma, plaquetas)",
+               "12.50")
 CREATININA = _p("40301630", "Creatinina - pesquisa e/ou dosagem", "8.20")
 GLICOSE = _p("40302040", "Glicose - pesquisa e/ou dosagem", "6.90")
 ACIDO_URICO = _p("40301150", "Ácido úrico - pesquisa e/ou dosagem", "7.40")
 T4_LIVRE = _p("40316491", "T4 livre - pesquisa e/ou dosagem", "21.30")
 RX_TORAX = _p("40805026", "RX - Tórax - 2 incidências", "48.00")
-US_ABDOME = _p("40901122", "US - Abdome total (abdome superior, rins, bexiga, aorta, veia cava inferior e adrenais)", "135.00")
+US_ABDOME = _p("40901122",
+               "US - Abdome total (abdome superior, rins, bexiga, aorta, veia cava inferior e adrenais)", "135.00")
 APENDICECTOMIA = _p("31003079", "Apendicectomia", "1450.00")
 HISTERECTOMIA = _p("31303102", "Histerectomia total - via abdominal", "2380.00")
 VISITA = _p("10102019", "Visita hospitalar (paciente internado)", "95.00", 2)
@@ -53,7 +59,8 @@ DIARIA = SampleItem("18", "60000023", "DIÁRIA COMPACTA DE APARTAMENTO LUXO", De
 TAXA_SALA = SampleItem("18", "60023112", "TAXA DE SALA CIRÚRGICA, PORTE ANESTÉSICO 2", Decimal("320.00"), "07")
 OXIGENIO = SampleItem(
     "18", "60001399",
-    "AR COMPRIMIDO COM OXIGÊNIO NO RESPIRADOR/VENTILADOR, VAZÃO DE 10 LITROS/MIN, INSTALAÇÃO / PRIMEIRA HORA, NA UTI / SEMI-UTI",
+    "AR COMPRIMIDO COM OXIGÊNIO NO RESPIRADOR/VENTILADOR, VAZÃO DE 10 LITROS/MIN, INSTALAÇÃO / PRIMEIRA HORA, "
+    "NA UTI / SEMI-UTI",
     Decimal("42.00"), "01")
 DIPIRONA = SampleItem("20", "90598296", "DIPIRONA", Decimal("3.15"), "02", Decimal(3))
 CLORETO = SampleItem("20", "90072294", "CLORETO DE SÓDIO", Decimal("4.80"), "02", Decimal(2))
@@ -101,7 +108,8 @@ def sample_guides(guide_type: str, count: int, items_per_guide: int = 3, first_n
             authorization_password=f"S{number * 31 % 10**7:07d}",
             authorization_date=performed - timedelta(days=2),
             request_guide_number=f"SI{number:08d}" if guide_type != GUIDE_SP_SADT else None,
-            end_date=performed + timedelta(days=2) if guide_type in (GUIDE_RESUMO_INTERNACAO, GUIDE_HONORARIOS) else None,
+            end_date=(performed + timedelta(days=2)
+                      if guide_type in (GUIDE_RESUMO_INTERNACAO, GUIDE_HONORARIOS) else None),
         ))
     return guides
 

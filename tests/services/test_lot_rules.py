@@ -133,8 +133,9 @@ def test_procedure_outside_the_authorization_is_refused(db, factory, clinic):
     guide = factory.guide(clinic)
     data = lot_for_guides(db, clinic, [guide], "12")
     tampered = data.replace(b"40301630", b"40301648")
-    from copass_app.tiss.hash import compute_hash
     from lxml import etree
+
+    from copass_app.tiss.hash import compute_hash
 
     root = etree.fromstring(tampered)
     hash_element = root.find(".//{*}epilogo/{*}hash")
@@ -171,4 +172,5 @@ def test_fees_and_materials_not_in_the_guide_are_extras(db, factory, clinic):
     assert result.issues == []
     match = result.matches[0]
     assert [item.code for item, _ in match.claims] == ["31005497"]
-    assert [(extra.code, extra.quantity) for extra in match.extras] == [("60000775", Decimal(1)), ("90008600", Decimal(3))]
+    assert [(extra.code, extra.quantity) for extra in match.extras] == [
+        ("60000775", Decimal(1)), ("90008600", Decimal(3))]

@@ -33,7 +33,8 @@ def test_invalid_file_exits_1_listing_code_line_and_path(corpus):
     assert status == 1
     assert "INVÁLIDO - 1 erro(s)" in out
     assert "[5042] linha 197: Guia 00000002: o valor total informado (R$ 32,50)" in out
-    assert "em /mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS/guiaSP-SADT[2]/valorTotal/valorTotalGeral" in out
+    guides = "/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS"
+    assert f"em {guides}/guiaSP-SADT[2]/valorTotal/valorTotalGeral" in out
 
 
 def test_several_files_exit_1_when_any_is_invalid(corpus):

@@ -43,7 +43,7 @@ def test_no_code_literal_outside_tiss_codes():
     from pathlib import Path
 
     package = Path(codes.__file__).resolve().parents[1]
-    literal = re.compile(r"""["'](%s)["']""" % "|".join(codes.RAISED))
+    literal = re.compile(r"""["'](""" + "|".join(codes.RAISED) + r""")["']""")
     found = []
     for path in sorted(package.rglob("*.py")):
         if path == Path(codes.__file__).resolve():

@@ -8,7 +8,12 @@ import pytest
 from lxml import etree
 
 from copass_app.tiss.hash import (
-    HashEncodingError, compact_hash, compute_hash, declared_hash, hashed_text, set_hash,
+    HashEncodingError,
+    compact_hash,
+    compute_hash,
+    declared_hash,
+    hashed_text,
+    set_hash,
 )
 from copass_app.tiss.model import GUIDE_HONORARIOS, GUIDE_SP_SADT
 from copass_app.tiss.parsing import parse_xml

@@ -8,15 +8,22 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from copass_app.tiss.messages import (
-    GuideSpec, ItemSpec, ReceiptGuide, ReceiptParty, build_lot, build_lot_refusal, build_protocol_receipt,
-    receipt_guides, refusal_summary,
-)
 from copass_app.tiss.hash import compute_hash, declared_hash
+from copass_app.tiss.messages import (
+    GuideSpec,
+    ItemSpec,
+    ReceiptGuide,
+    ReceiptParty,
+    build_lot,
+    build_lot_refusal,
+    build_protocol_receipt,
+    receipt_guides,
+    refusal_summary,
+)
 from copass_app.tiss.model import GUIDE_CONSULTA, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_TYPES, LotIssue
-from tests.corpus.samples import PROFESSIONAL, sample_lot
 from copass_app.tiss.schema import get_schema
 from copass_app.tiss.validation import validate_lot
+from tests.corpus.samples import PROFESSIONAL, sample_lot
 
 PARTY = ReceiptParty(registro_ans="345678", provider_code="100234")
 AT = datetime(2026, 1, 20, 9, 30, 0)

@@ -11,7 +11,13 @@ from lxml import etree
 
 from copass_app.tiss.model import GUIDE_SP_SADT
 from copass_app.tiss.parsing import (
-    DEFAULT_MAX_BYTES, TissParseError, declared_encoding, max_xml_bytes, new_parser, parse_xml, read_limited,
+    DEFAULT_MAX_BYTES,
+    TissParseError,
+    declared_encoding,
+    max_xml_bytes,
+    new_parser,
+    parse_xml,
+    read_limited,
 )
 
 from .conftest import PASSWD_MARKERS, corpus_bytes, lot_bytes

@@ -15,11 +15,16 @@ import pytest
 
 from copass_app.tiss.messages import build_lot
 from copass_app.tiss.model import (
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT, ITEM_EXPENSE,
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
+    ITEM_EXPENSE,
     ITEM_PROCEDURE,
 )
-from tests.corpus.samples import sample_lot
 from copass_app.tiss.validation import MAX_SCHEMA_ERRORS, validate_file, validate_lot, validate_stream
+from tests.corpus.samples import sample_lot
 
 from .conftest import PASSWD_MARKERS, corpus_bytes, line_of, lot_bytes
 
@@ -115,7 +120,8 @@ def test_odonto_items():
     guide = validate_lot(corpus_bytes("valido_odonto_iso8859-1.xml")).guides[0]
     assert guide.guide_type == GUIDE_ODONTO and guide.executor_code == "PROF001"
     assert [(i.code, i.unit_value, i.total) for i in guide.items] == [
-        ("81000030", None, Decimal("60.00")), ("84000198", None, Decimal("45.00")), ("81000030", None, Decimal("60.00"))]
+        ("81000030", None, Decimal("60.00")), ("84000198", None, Decimal("45.00")),
+        ("81000030", None, Decimal("60.00"))]
     assert guide.total == Decimal("165.00")
 
 

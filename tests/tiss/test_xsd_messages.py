@@ -44,7 +44,8 @@ def test_common_messages_are_translated(english, portuguese):
 
 def test_long_enumerations_are_shortened():
     values = ", ".join(f"'{n:02d}'" for n in range(30))
-    message, field, is_value = translate(E + f"UF': [facet 'enumeration'] The value '9' is not an element of the set {{{values}}}.")
+    message, field, is_value = translate(
+        E + f"UF': [facet 'enumeration'] The value '9' is not an element of the set {{{values}}}.")
     assert message.endswith("00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, ...).")
     assert (field, is_value) == ("UF", True)
 

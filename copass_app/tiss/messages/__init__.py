@@ -7,7 +7,12 @@ tests and the benchmark live in tests/corpus/samples.py.
 
 from copass_app.tiss.messages.lots import NO_CNES, GuideSpec, ItemSpec, LotSpec, ProfessionalSpec, build_lot
 from copass_app.tiss.messages.receipts import (
-    ReceiptGuide, ReceiptParty, build_lot_refusal, build_protocol_receipt, receipt_guides, refusal_summary,
+    ReceiptGuide,
+    ReceiptParty,
+    build_lot_refusal,
+    build_protocol_receipt,
+    receipt_guides,
+    refusal_summary,
 )
 
 __all__ = [

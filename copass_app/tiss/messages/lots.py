@@ -13,10 +13,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from lxml import etree
 
 from copass_app.tiss.messages.xml import (
-    CENT, CONTRATADO, el, hash_placeholder, message, opt, provider_id, quantity_text, serialize,
+    CENT,
+    CONTRATADO,
+    el,
+    hash_placeholder,
+    message,
+    opt,
+    provider_id,
+    quantity_text,
+    serialize,
 )
 from copass_app.tiss.model import (
-    GUIDE_CONSULTA, GUIDE_HONORARIOS, GUIDE_ODONTO, GUIDE_RESUMO_INTERNACAO, GUIDE_SP_SADT,
+    GUIDE_CONSULTA,
+    GUIDE_HONORARIOS,
+    GUIDE_ODONTO,
+    GUIDE_RESUMO_INTERNACAO,
+    GUIDE_SP_SADT,
 )
 from copass_app.tiss.schema import TISS_VERSION
 

@@ -61,7 +61,7 @@ def message(transaction: str, sequence: str, at: datetime) -> tuple[etree._Eleme
 def provider_id(parent: etree._Element, code: str | None, cnpj: str | None, cpf: str | None = None,
                 names: tuple[str, str, str] = ("codigoPrestadorNaOperadora", "CNPJ", "CPF")) -> None:
     """ct_prestadorIdentificacao / ct_contratadoDados: exactly one of code, CNPJ, CPF."""
-    for name, value in zip(names, (code, cnpj, cpf)):
+    for name, value in zip(names, (code, cnpj, cpf), strict=True):
         if value:
             el(parent, name, value)
             return
