@@ -65,7 +65,7 @@ BATCH_STATUS = Vocabulary("situação do lote", [
 ])
 
 BATCH_ORIGIN = Vocabulary("origem do lote", [
-    Term(BatchOrigin.WEB, "Portal (faturamento na web)", "teal", short="Web"),
+    Term(BatchOrigin.WEB, "Portal do Prestador (faturamento na web)", "teal", short="Web"),
     Term(BatchOrigin.XML, "Arquivo XML TISS", "violet", short="XML"),
 ])
 

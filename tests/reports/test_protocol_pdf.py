@@ -57,7 +57,7 @@ def test_cpf_provider_and_web_origin(small_protocol):
                            origin_label=BATCH_ORIGIN.label(BatchOrigin.WEB))
     text = pdf_pages_text(render_protocol_pdf(report))[0]
     assert "CPF" in text and "123.456.789-09" in text
-    assert "Portal (faturamento na web)" in text  # the vocabulary's label, as on the pages
+    assert "Portal do Prestador (faturamento na web)" in text  # the vocabulary's label, as on the pages
 
 
 def test_100_guides_span_pages_with_header_repeated(big_protocol):

@@ -186,8 +186,8 @@ def test_protocol_report_comes_from_the_database(factory, db, clinic):
     provider, actor = clinic
     [confirmed] = bill(factory, db, provider, actor, 2, now=at(1))
     report = batches.protocol_report(db, actor, confirmed.batch_id)
-    assert (report.protocol_number, report.lot_number, report.origin, report.total) == (
-        confirmed.protocol_number, "1", "web", Decimal("51.00"))
+    assert (report.protocol_number, report.lot_number, report.origin_label, report.total) == (
+        confirmed.protocol_number, "1", "Portal do Prestador (faturamento na web)", Decimal("51.00"))
     assert (report.provider_name, report.provider_code, report.operator_ans_registry) == (
         "Clínica São Lucas", provider.code, "345678")
     assert report.received_at == at(1) and len(report.guides) == 2
@@ -197,7 +197,7 @@ def test_protocol_report_comes_from_the_database(factory, db, clinic):
 def test_staff_can_read_any_batch(factory, db, clinic, staff):
     provider, actor = clinic
     [confirmed] = bill(factory, db, provider, actor)
-    assert batches.batch_summary(db, staff, confirmed.batch_id).id == confirmed.batch_id
+    assert batches.batch_summary(db, staff, confirmed.batch_id).row.id == confirmed.batch_id
     filename, data = batches.protocol_pdf(db, staff, confirmed.batch_id)
     assert confirmed.protocol_number in pdf_text(data)
 
@@ -414,3 +414,28 @@ def test_provider_cannot_list_every_providers_batches(factory, db, clinic):
     _, actor = clinic
     with pytest.raises(PermissionDenied):
         processing.list_received(db, actor)
+
+
+def test_batches_csv_lists_the_filtered_own_batches_for_a_spreadsheet(factory, db, clinic):
+    import csv
+
+    provider, actor = clinic
+    other = factory.provider(name="Outro")
+    [mine] = bill(factory, db, provider, actor, 2, now=at(1))
+    bill(factory, db, other, factory.actor(other), now=at(1))
+    name, data = batches.export_batches_csv(db, actor, BatchFilters(status="1"))
+    assert name.startswith("faturamentos-") and name.endswith(".csv")
+    assert data.startswith("\ufeff".encode())  # BOM: spreadsheets read it as UTF-8
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert header[:3] == ["Protocolo", "Lote", "Recebido em"] and "Situação" in header
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["Protocolo"] == f'="{mine.protocol_number}"' or row["Protocolo"] == mine.protocol_number
+    assert (row["Valor"], row["Situação"], row["Origem"]) == ("51,00", "Recebido",
+                                                              "Portal do Prestador (faturamento na web)")
+    assert batches.export_batches_csv(db, actor, BatchFilters(status="6"))[1].decode("utf-8-sig").count("\n") == 1
+
+
+def test_staff_do_not_export_a_providers_csv(db, staff):
+    with pytest.raises(PermissionDenied):
+        batches.export_batches_csv(db, staff)
