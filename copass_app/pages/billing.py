@@ -29,7 +29,8 @@ def _period_form() -> rx.Component:
 
 
 def _stat(label: str, value: rx.Var | rx.Component, element_id: str) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="4", weight="bold", id=element_id),
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"),
+                     rx.text(value, size="4", weight="bold", id=element_id),
                      spacing="0")
 
 
@@ -61,7 +62,8 @@ def _summary_bar() -> rx.Component:
 
 def _confirm_button() -> rx.Component:
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open", color_scheme="teal")),
+        rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open",
+                                          color_scheme="teal")),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Confirmar envio"),
             rx.alert_dialog.description(
@@ -249,7 +251,8 @@ def _catalog_dialog() -> rx.Component:
                     labelled_field("Valor unitário (R$)", rx.input(value=BillingState.unit_value, input_mode="decimal",
                                                                    on_change=BillingState.set_unit_value, width="10em"),
                                    field_id="catalog-value"),
-                    rx.button(rx.icon("plus", size=14), "Adicionar", on_click=BillingState.add_selected, id="catalog-add"),
+                    rx.button(rx.icon("plus", size=14), "Adicionar", on_click=BillingState.add_selected,
+                              id="catalog-add"),
                     align="end",
                     spacing="3",
                 ),

@@ -200,7 +200,8 @@ def api_tokens_page() -> rx.Component:
                 "erros (422).", size="2"),
         rx.form(
             rx.hstack(
-                labelled_field("Nome do sistema", rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em"),
+                labelled_field("Nome do sistema",
+                               rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em"),
                                field_id="token-name"),
                 rx.button(rx.icon("key-round", size=14), "Criar token", type="submit", id="create-token"),
                 spacing="3",

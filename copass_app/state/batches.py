@@ -163,12 +163,13 @@ class BatchesState(PagedState, rx.State):
 
     @rx.event
     async def reverse(self, batch_id: str):
-        _, event = await call_service(self, lambda db, actor: batch_service.reverse_batch(db, actor, record_id(batch_id)))
+        _, event = await call_service(
+            self, lambda db, actor: batch_service.reverse_batch(db, actor, record_id(batch_id)))
         if event is not None:
             return event
         await self._reload()
         return rx.toast.success("Lote estornado: as guias voltaram a ficar disponíveis para faturamento.")
 
 
-def _lines(found) -> tuple[list[BatchLine], tuple[int, int, int]]:  # noqa: ANN001
+def _lines(found) -> tuple[list[BatchLine], tuple[int, int, int]]:
     return [batch_line(row) for row in found.rows], (found.total, found.page, found.page_count)

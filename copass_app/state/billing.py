@@ -128,7 +128,7 @@ class _Shown:
     page_count: int = 1
 
 
-def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:  # noqa: ANN001
+def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
     """`refresh` (page load) also brings the draft up to date; no draft any more (confirmed or
     cancelled, maybe in another tab) shows none."""
     if refresh and billing.get_draft(db, actor) is None:
@@ -168,14 +168,14 @@ class BillingState(rx.State):
         self.guides = list(shown.guides)
         self.page, self.page_count = shown.page, shown.page_count
 
-    async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0):  # noqa: ANN001
+    async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0):
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
         With `show`, the page then shows the draft as the database has it, read in the same unit of work.
         """
         page = self.page
 
-        def act_and_show(db, actor):  # noqa: ANN001, ANN202
+        def act_and_show(db, actor):
             outcome = action(db, actor)
             return outcome, _draft_shown(db, actor, page, refresh=refresh) if show else None
 
@@ -187,7 +187,7 @@ class BillingState(rx.State):
             self._apply(shown)
         return outcome, None
 
-    async def _run(self, action, *, refresh: bool = False):  # noqa: ANN001
+    async def _run(self, action, *, refresh: bool = False):
         return (await self._act(action, refresh=refresh))[1]
 
     @rx.event

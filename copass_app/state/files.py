@@ -16,7 +16,7 @@ FETCHERS = {
 }
 
 
-async def download_file(state: rx.State, kind: str, record: str):  # noqa: ANN201
+async def download_file(state: rx.State, kind: str, record: str):
     if kind not in FETCHERS:
         return rx.toast.error("Arquivo não encontrado.")
     fetch, mime_type = FETCHERS[kind]

@@ -15,7 +15,7 @@ from copass_app.state.paging import PagedState
 from copass_app.vocabulary import GUIDE_SITUATION, GUIDE_STATUS, GUIDE_TYPE, SITUATION_OF_STATUS
 
 
-def _date(value) -> str:  # noqa: ANN001
+def _date(value) -> str:
     return formatting.date_br(value) if value else "—"
 
 
@@ -140,9 +140,10 @@ class GuidesState(PagedState, rx.State):
             return None
         page, sort, descending = self.page, self.sort, self.descending
 
-        def action(db, actor):  # noqa: ANN001, ANN202
+        def action(db, actor):
             found = guide_service.list_guides(db, actor, filters, page=page, sort=sort, descending=descending)
-            return [guide_line(row) for row in found.rows], dict(found.counts), (found.total, found.page, found.page_count)
+            paging = (found.total, found.page, found.page_count)
+            return [guide_line(row) for row in found.rows], dict(found.counts), paging
 
         found, event = await call_service(self, action)
         if found is None:

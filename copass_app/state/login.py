@@ -10,7 +10,7 @@ from copass_app.services.errors import DomainError
 from copass_app.state.auth import AuthState, SessionUser, call_service, run_unit
 
 
-def _open_session(db, login_name: str, password: str) -> tuple[str, SessionUser]:  # noqa: ANN001
+def _open_session(db, login_name: str, password: str) -> tuple[str, SessionUser]:
     token = auth_service.login(db, login_name, password)
     actor = auth_service.actor_for_token(db, token)
     if actor is None:  # pragma: no cover - a session just opened is live

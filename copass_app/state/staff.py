@@ -66,7 +66,7 @@ class ReceivedBatchesState(PagedState, rx.State):
         status = self.status if self.status in BATCH_STATUS else None
         page = self.page
 
-        def action(db, actor):  # noqa: ANN001, ANN202
+        def action(db, actor):
             found = processing.list_received(db, actor, BatchFilters(status=status), page=page)
             return [received_line(r) for r in found.rows], (found.total, found.page, found.page_count)
 

@@ -152,7 +152,7 @@ class UploadHistoryState(PagedState, rx.State):
     async def _reload(self):
         page = self.page
 
-        def action(db, actor):  # noqa: ANN001, ANN202
+        def action(db, actor):
             found = xml_lots.list_uploads(db, actor, page=page)
             return [upload_line(r) for r in found.rows], (found.total, found.page, found.page_count)
 
@@ -208,7 +208,8 @@ class ApiTokensState(rx.State):
     new_token: str = ""
 
     async def _reload(self):
-        found, event = await call_service(self, lambda db, actor: [token_line(t) for t in api_tokens.list_tokens(db, actor)])
+        found, event = await call_service(
+            self, lambda db, actor: [token_line(t) for t in api_tokens.list_tokens(db, actor)])
         if found is None:
             return event
         self.tokens = found

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 def _material_codes(live_app) -> list[str]:
     engine = create_engine(live_app["env"]["DATABASE_URL"])
     with Session(engine) as db:
-        codes = db.exec(select(CatalogItem.code).where(CatalogItem.table_code == "19").order_by(CatalogItem.code).limit(2)).all()
+        codes = db.exec(select(CatalogItem.code).where(CatalogItem.table_code == "19")
+                        .order_by(CatalogItem.code).limit(2)).all()
     engine.dispose()
     return list(codes)
 

@@ -24,7 +24,8 @@ def test_login_page_is_in_portuguese_with_labelled_fields_logo_and_favicon(page,
     expect(page.get_by_label("Senha")).to_have_attribute("type", "password")
     assert page.evaluate("document.documentElement.lang") == "pt-BR"
     expect(page.get_by_role("img", name="Portal do Prestador")).to_be_visible()
-    page.wait_for_function("() => [...document.images].some(i => i.alt === 'Portal do Prestador' && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.images].some(i => i.alt === 'Portal do Prestador' && i.naturalWidth > 0)")
     icon = page.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")
     response = page.request.get(f"{live_app['url']}{icon}")
     assert response.ok and b"<svg" in response.body()

@@ -11,7 +11,8 @@ from copass_app.pages.batches import batches_page
 from copass_app.pages.staff import received_batches_page
 from copass_app.vocabulary import BATCH_ORIGIN, BATCH_STATUS
 
-PAGES = pytest.mark.parametrize("page", [batches_page, received_batches_page], ids=["acompanhamento", "lotes-recebidos"])
+PAGES = pytest.mark.parametrize("page", [batches_page, received_batches_page],
+                                ids=["acompanhamento", "lotes-recebidos"])
 
 
 def _js(text: str) -> str:
