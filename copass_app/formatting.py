@@ -60,11 +60,11 @@ def datetime_br(value: datetime) -> str:
 
 
 def quantity(value: Decimal) -> str:
-    """Quantities without useless zeros: Decimal('2.0000') -> '2', Decimal('1.5000') -> '1,5'."""
+    """Quantities without useless zeros, all four TISS decimals kept: '2', '1,5', '1,2345', '1.000'."""
     normalized = value.normalize()
     if normalized == normalized.to_integral():
         normalized = normalized.quantize(Decimal(1))
-    return format_decimal(normalized, locale=LOCALE)
+    return format_decimal(normalized, format="#,##0.####", locale=LOCALE)
 
 
 def competence(value: str) -> str:

@@ -136,3 +136,4 @@ def test_quantity_drops_useless_zeros_and_uses_comma():
     assert quantity(Decimal("2.0000")) == "2"
     assert quantity(Decimal("1.5000")) == "1,5"
     assert quantity(Decimal("1000")) == "1.000"
+    assert quantity(Decimal("1.2345")) == "1,2345"  # babel alone stopped at three decimals: "1,234"
