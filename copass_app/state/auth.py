@@ -129,14 +129,13 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
 def record_id(value: object) -> int:
     """An id sent by the browser: anything but digits is treated as a record that does not exist."""
     text = str(value).strip()
-    if not text.isdigit():
+    # isdigit() accepts "²" and other digits int() refuses; past 18 digits no id exists (and SQLite overflows).
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound("Registro não encontrado.")
     return int(text)
 
 
 def page_number(value: object, page_count: int) -> int:
-    try:
-        page = int(value)
-    except (TypeError, ValueError):
-        page = 1
+    text = str(value).strip()
+    page = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 1
     return max(1, min(page, page_count))
