@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
-
 from bench.common import bench_provider, measure, report
-from copass_app.db import session_scope
 from copass_app.services import auth
 from copass_app.services.demo import GuideType
 from copass_app.services.guides import GuideFilters, list_guides
-from copass_app.state.guides import guide_row_view
+from copass_app.services.unit_of_work import perform
+from copass_app.state.guides import guide_line
 
 BENCH_GUIDES = 50_000
 TARGET_MS = 150
@@ -25,10 +23,11 @@ def create_big_provider(engine, guides: int = BENCH_GUIDES) -> str:
 
 def first_page(engine, token: str, filters: GuideFilters = GuideFilters(), sort: str = "requested_on") -> None:
     """What GuidesState.on_load does on the server: check the session, query one page, format it."""
-    with session_scope(engine) as db:
-        actor = auth.actor_for_token(db, token)
-        page = list_guides(db, actor, filters, sort=sort)
-    [guide_row_view(row) for row in page.rows]
+    def load(db):
+        return list_guides(db, auth.actor_for_token(db, token), filters, sort=sort)
+
+    page = perform(load, engine=engine)
+    [guide_line(row) for row in page.rows]
 
 
 def run(engine) -> bool:

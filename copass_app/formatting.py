@@ -1,4 +1,5 @@
-"""pt-BR formatting and parsing of money, dates and documents.
+"""pt-BR display of money, dates, quantities, sizes and documents (parsing what people type is
+`services/typed_input.py`'s job, and only its).
 
 Plain functions with no reflex or database imports, so pages, reports, the CLI
 and tests all show values the same way: ``R$ 1.234,56``, ``31/12/2026``.
@@ -8,24 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from copass_app.clock import BRASILIA
+
 LOCALE = "pt_BR"
-BRASILIA = ZoneInfo("America/Sao_Paulo")
 CENT = Decimal("0.01")
 
 _COMPETENCE_RE = re.compile(r"(\d{4})-(\d{2})")
-_DATE_BR_RE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
-# Optional sign and "R$", then either grouped thousands (1.234.567) or plain
-# digits, then up to two decimals after a comma.
-_MONEY_BR_RE = re.compile(
-    r"(?P<sign1>-?)\s*(?:R\$)?\s*(?P<sign2>-?)\s*"
-    r"(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<dec>\d{1,2}))?"
-)
 # Document punctuation users type or paste: "12.345.678/0001-90".
 _DOC_PUNCTUATION_RE = re.compile(r"[\s./-]")
 # CNPJ: 12 alphanumeric characters (the alphanumeric CNPJ from July 2026) + 2 check digits.
@@ -75,19 +69,6 @@ def competence(value: str) -> str:
     return f"{match.group(2)}/{match.group(1)}"
 
 
-def parse_date_br(text: str) -> date:
-    """'31/12/2026' -> date; ValueError with a Portuguese message otherwise."""
-    message = f"Data inválida: {text!r}. Use o formato DD/MM/AAAA."
-    match = _DATE_BR_RE.fullmatch(text.strip()) if isinstance(text, str) else None
-    if not match:
-        raise ValueError(message)
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:  # e.g. 31/02/2026
-        raise ValueError(message) from None
-
-
 def cpf_cnpj(document: str) -> str:
     """Digits -> '12.345.678/0001-90' (CNPJ) or '123.456.789-09' (CPF).
 
@@ -125,22 +106,3 @@ def size_over_limit(size_bytes: int, limit_bytes: int) -> str:
     """The one message for a file over the upload limit, both figures in the same unit."""
     return (f"O arquivo tem {file_size(size_bytes, exact=False)} e excede o limite de "
             f"{file_size(limit_bytes, exact=False)} ({format_decimal(limit_bytes, locale=LOCALE)} bytes).")
-
-
-def parse_money_br(text: str) -> Decimal:
-    """'1.234,56' / 'R$ 1.234,56' / '-10' -> Decimal; ValueError otherwise.
-
-    More than two decimals is refused instead of silently rounded.
-    """
-    message = f"Valor inválido: {text!r}. Use o formato 1.234,56."
-    cleaned = text.replace("\xa0", " ").strip() if isinstance(text, str) else ""
-    match = _MONEY_BR_RE.fullmatch(cleaned)
-    if not match or (match["sign1"] and match["sign2"]):
-        raise ValueError(message)
-    number = match["int"].replace(".", "") + (f".{match['dec']}" if match["dec"] else "")
-    try:
-        value = Decimal(number)
-    except InvalidOperation:  # pragma: no cover - the regex only lets digits through
-        raise ValueError(message) from None
-    negative = bool(match["sign1"] or match["sign2"]) and value != 0
-    return -value if negative else value

@@ -48,17 +48,6 @@ def test_competence_invalid(bad):
         fmt.competence(bad)
 
 
-def test_parse_date_br():
-    assert fmt.parse_date_br("31/12/2026") == date(2026, 12, 31)
-    assert fmt.parse_date_br(" 29/02/2028 ") == date(2028, 2, 29)
-
-
-@pytest.mark.parametrize("bad", ["31/02/2026", "2026-12-31", "1/1/2026", "", "32/01/2026", "aa/bb/cccc"])
-def test_parse_date_br_invalid(bad):
-    with pytest.raises(ValueError, match="Data inválida.*DD/MM/AAAA"):
-        fmt.parse_date_br(bad)
-
-
 @pytest.mark.parametrize(
     "raw, expected",
     [
@@ -77,34 +66,6 @@ def test_cpf_cnpj(raw, expected):
 def test_document_label():
     assert fmt.document_label("12345678909") == "CPF"
     assert fmt.document_label("12345678000190") == "CNPJ"
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("1.234,56", Decimal("1234.56")),
-        ("R$ 1.234,56", Decimal("1234.56")),
-        ("R$\xa01.234,56", Decimal("1234.56")),
-        ("-R$ 1.234,56", Decimal("-1234.56")),
-        ("R$ -10,5", Decimal("-10.5")),
-        ("1234,56", Decimal("1234.56")),
-        ("1.234.567", Decimal("1234567")),
-        ("10", Decimal("10")),
-        ("0,01", Decimal("0.01")),
-        ("-0,00", Decimal("0.00")),
-    ],
-)
-def test_parse_money_br(text, expected):
-    result = fmt.parse_money_br(text)
-    assert result == expected and isinstance(result, Decimal)
-
-
-@pytest.mark.parametrize(
-    "bad", ["1,234.56", "1234.56", "12,345", "1.23", "abc", "", "R$", "--1", "-R$ -1", "1.2345,00"]
-)
-def test_parse_money_br_invalid(bad):
-    with pytest.raises(ValueError, match="Valor inválido"):
-        fmt.parse_money_br(bad)
 
 
 def test_file_size():
