@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from copass_app import clock
+from copass_app import formatting as fmt
 from copass_app.models import Batch, Beneficiary, BilledItem, Guide, GuideItem, Operator, Provider
 from copass_app.tiss import codes
 from copass_app.tiss.model import LotIssue, LotValidation, ParsedGuide, ParsedItem
@@ -138,13 +139,13 @@ def _match_items(known: _Known, parsed: ParsedGuide, guide: Guide, match: Matche
             if parsed_item.quantity is not None and parsed_item.quantity > item.authorized_qty:
                 issues.append(_issue(parsed, codes.ABOVE_AUTHORIZED,
                                      f"item {parsed_item.code} cobrado em quantidade "
-                                     f"{parsed_item.quantity.normalize()}, "
-                                     f"acima da autorizada ({item.authorized_qty.normalize()}).", **where))
+                                     f"{fmt.quantity(parsed_item.quantity)}, "
+                                     f"acima da autorizada ({fmt.quantity(item.authorized_qty)}).", **where))
             match.claims.append((item, parsed_item))
         elif same_code:
-            issues.append(_issue(parsed, codes.DUPLICATE_BILLING,
-                                 f"item {parsed_item.code} ({parsed_item.description or ''}) já foi faturado.",
-                                 **where))
+            description = parsed_item.description or same_code[0].description
+            named = f"{parsed_item.code} ({description})" if description else parsed_item.code
+            issues.append(_issue(parsed, codes.DUPLICATE_BILLING, f"item {named} já foi faturado.", **where))
         elif parsed_item.table == "22" or parsed_item.table is None:
             issues.append(_issue(parsed, codes.PROCEDURE_NOT_AUTHORIZED,
                                  f"procedimento {parsed_item.code} não consta da autorização da guia.", **where))

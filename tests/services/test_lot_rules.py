@@ -75,10 +75,13 @@ def test_guide_not_authorized_is_refused(db, factory, clinic):
     assert result.issues[0].guide_number == denied.provider_guide_number
 
 
-def test_item_already_billed_is_a_duplicate(db, factory, clinic):
+@pytest.mark.parametrize("guide_type", [GuideType.SP_SADT, GuideType.CONSULTA])
+def test_item_already_billed_is_a_duplicate(db, factory, clinic, guide_type):
     from copass_app.models import Batch, BatchOrigin, BatchStatus
 
-    guide = factory.guide(clinic)
+    # A guia de consulta carries no descricaoProcedimento: the message showed "item 10101012 ()".
+    guide = factory.guide(clinic, guide_type=guide_type,
+                          items=[("22", "10101012", "Consulta em consultório", Decimal(1), Decimal("150.00"))])
     user = factory.user(clinic)
     batch = Batch(provider_id=clinic.id, lot_number="1", protocol_number="P1", origin=BatchOrigin.WEB,
                   guide_type=GuideType.SP_SADT, competence="2026-01", status=BatchStatus.RECEBIDO, created_by=user.id)
@@ -89,6 +92,9 @@ def test_item_already_billed_is_a_duplicate(db, factory, clinic):
     db.commit()
     result = _check(db, clinic, [guide])
     assert _codes(result) == ["1702"]
+    # The lot's own description, else the guide's: never an empty "()" (seen on the upload page).
+    assert "()" not in result.issues[0].message
+    assert f"item 10101012 (Consulta em consultório" in result.issues[0].message
 
 
 def test_lot_number_already_used_is_refused(db, factory, clinic):
