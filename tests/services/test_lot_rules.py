@@ -94,7 +94,7 @@ def test_item_already_billed_is_a_duplicate(db, factory, clinic, guide_type):
     assert _codes(result) == ["1702"]
     # The lot's own description, else the guide's: never an empty "()" (seen on the upload page).
     assert "()" not in result.issues[0].message
-    assert f"item 10101012 (Consulta em consultório" in result.issues[0].message
+    assert "item 10101012 (Consulta em consultório" in result.issues[0].message
 
 
 def test_lot_number_already_used_is_refused(db, factory, clinic):
