@@ -105,6 +105,21 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+    # Idle expiry: touched at most once a minute (not a write per event); None on rows older than 0003.
+    last_seen_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login from one source address: counted over a window to slow a guessing address down.
+
+    Rows, not a counter in memory, so every worker sees the same count."""
+
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),)
 
 
 class Beneficiary(SQLModel, table=True):
@@ -310,6 +325,15 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class ApiRateWindow(SQLModel, table=True):
+    """Requests of one API token in one minute (fixed window), counted in the database so workers agree."""
+
+    __tablename__ = "api_rate_window"
+    token_id: int = Field(foreign_key="api_token.id", primary_key=True)
+    window_start: datetime = Field(primary_key=True)
+    requests: int = 0
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
@@ -320,6 +344,15 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = ""
     detail: str = ""
+    # The login as known or typed (also for an unknown login) and the client's address.
+    login: str = Field(default="", max_length=64)
+    source: str = Field(default="", max_length=64)
+
+    __table_args__ = (
+        Index("ix_audit_log_provider_at", "provider_id", "at"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_login", "login"),
+    )
 
 
 class BillingDraft(SQLModel, table=True):
