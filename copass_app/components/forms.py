@@ -31,3 +31,27 @@ def select_field(label: str, options: list[tuple[str, str]], *, field_id: str, a
         spacing="1",
     )
 
+
+
+MONEY_HINT = "Formato: 1.234,56"
+
+
+def money_input(label: str, *, field_id: str, hint: str = MONEY_HINT, **input_props) -> rx.Component:
+    """A labelled text field for an amount in reais: the phone shows its numeric keypad with a comma
+    (inputmode decimal) and the format hint is read with the field. The text goes as typed to
+    `typed_input.parse_money`."""
+    hint_id = f"{field_id}-hint"
+    input_props.setdefault("width", "10em")
+    control = rx.input(
+        input_mode="decimal", auto_complete="off",
+        custom_attrs={"aria-describedby": hint_id},
+        placeholder=input_props.pop("placeholder", "0,00"),
+        **input_props,
+    )
+    control.id = field_id
+    return rx.vstack(
+        field_label(label, field_id),
+        control,
+        rx.text(hint, id=hint_id, size="1", color_scheme="gray"),
+        spacing="1",
+    )
