@@ -7,11 +7,14 @@ import reflex as rx
 
 from copass_app import routes
 from copass_app.api import api_app
+from copass_app.components.feedback import connection_banner
 from copass_app.components.shell import FAVICON
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.guides import guides_page
 from copass_app.pages.login import login_page
+from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
+from copass_app.pages.not_found import not_found_page
 from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
 from copass_app.state.batches import BatchesState
@@ -53,6 +56,12 @@ app = rx.App(
     ],
     api_transformer=api_app(),
 )
+
+# Portuguese instead of Reflex's English: the connection banner replaces its toast and pulser (the
+# "Overlay" app wrap), and the "404" route is the portal's own page.
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_banner() if stateful else None
+app.add_page(not_found_page, route="404", title=NOT_FOUND_TITLE,
+             description="O endereço não existe no Portal do Prestador.")
 
 for route in routes.ROUTES:
     component, on_load = PAGES[route.path]

@@ -18,9 +18,14 @@ def status_badge(vocabulary: Vocabulary, value: rx.Var, **props) -> rx.Component
 
 
 def sortable_header(label: str, column: str, state_sort: rx.Var, descending: rx.Var, on_sort) -> rx.Component:
+    """A header that sorts by `column` on click or Enter (a real button), its order told by aria-sort."""
     arrow = rx.cond(state_sort == column, rx.cond(descending, " ↓", " ↑"), "")
+    order = rx.cond(state_sort == column, rx.cond(descending, "descending", "ascending"), "none")
     return rx.table.column_header_cell(
-        rx.text(label, arrow, cursor="pointer", on_click=on_sort(column), white_space="nowrap"),
+        rx.el.button(label, arrow, on_click=on_sort(column), type="button",
+                     style={"white_space": "nowrap", "cursor": "pointer", "font": "inherit", "background": "none",
+                            "border": "none", "padding": "0", "color": "inherit"}),
+        custom_attrs={"aria-sort": order},
     )
 
 

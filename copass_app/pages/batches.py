@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app import routes
+from copass_app.components.feedback import confirm_dialog, empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field, select_field
 from copass_app.components.shell import page_shell
+from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import action_link, pager, status_badge
 from copass_app.state.batches import BatchesState, BatchLine
 from copass_app.state.paging import ALL
@@ -37,24 +39,14 @@ def _filters() -> rx.Component:
 
 
 def _reverse_button(row: BatchLine) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Estornar", size="1", variant="outline", color_scheme="red",
-                                          class_name="reverse-batch")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Estornar o lote ", row.protocol, "?"),
-            rx.alert_dialog.description(
-                "O lote será cancelado e suas guias voltarão a ficar disponíveis para faturamento. "
-                "Só é possível enquanto a operadora não processou o lote."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Voltar", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Estornar", color_scheme="red", on_click=BatchesState.reverse(row.id),
-                                                 class_name="reverse-confirm")),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        rx.button("Estornar", size="1", variant="outline", color_scheme="red", class_name="reverse-batch"),
+        ["Estornar o lote ", row.protocol, "?"],
+        "O lote será cancelado e suas guias voltarão a ficar disponíveis para faturamento. "
+        "Só é possível enquanto a operadora não processou o lote.",
+        "Estornar",
+        BatchesState.reverse(row.id),
+        confirm_class="reverse-confirm",
     )
 
 
@@ -70,26 +62,29 @@ def _row(row: BatchLine) -> rx.Component:
         rx.table.cell(status_badge(BATCH_STATUS, row.status)),
         rx.table.cell(row.processed_at, white_space="nowrap"),
         rx.table.cell(row.paid_at, white_space="nowrap"),
-        rx.table.cell(rx.hstack(
+        actions_cell(
             rx.button(rx.icon("file-down", size=14), "Protocolo", size="1", variant="soft",
                       on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
             rx.cond(row.can_reverse, _reverse_button(row)),
-            spacing="2",
-        )),
+        ),
         class_name="batch-row",
     )
 
 
 def _table() -> rx.Component:
-    headers = ("Protocolo", "Recebido em", "Competência", "Origem", "Tipo", "Guias", "Valor", "Situação",
-               "Processado em", "Pago em", "")
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(rx.foreach(BatchesState.rows, _row)),
-        width="100%",
-        variant="surface",
-        id="batches-table",
-    )
+    headers = ["Protocolo", "Recebido em", "Competência", "Origem", "Tipo", "Guias", "Valor", "Situação",
+               "Processado em", "Pago em", "Ações"]
+    return loaded_or_skeleton(BatchesState.loaded, data_table(
+        headers, rx.foreach(BatchesState.rows, _row), table_id="batches-table",
+        is_empty=BatchesState.rows.length() == 0,
+        empty=empty_state(
+            "Nenhum faturamento encontrado",
+            "Não há lotes com estes filtros. Mude a situação, a competência ou o período e clique em Filtrar; "
+            "lotes novos chegam pelo Faturamento de atendimentos ou pelo Envio de arquivo XML.",
+            rx.link("Faturar atendimentos", href=routes.BILLING.path),
+            id="batches-empty",
+        ),
+    ))
 
 
 def _summary_dialog() -> rx.Component:

@@ -5,25 +5,36 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app import routes
+from copass_app.components.feedback import empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
+from copass_app.components.tables import data_table
 from copass_app.components.ui import action_link, pager, sortable_header, status_badge
 from copass_app.state.guides import GuideLine, GuidesState
 from copass_app.vocabulary import GUIDE_SITUATION, Term
 
+FILTERS_FORM = "guide-filters"
+
 
 def _situation_card(term: Term) -> rx.Component:
     selected = GuidesState.status_group == term.value
+    # A card is a real button (Tab, Enter, Space) that says whether its filter is on.
     return rx.card(
-        rx.vstack(
-            rx.text(term.label, size="2", color_scheme="gray"),
-            rx.heading(GuidesState.counts.get(term.value, 0), size="6", color=rx.color(term.color, 11)),
-            spacing="1",
+        rx.el.button(
+            rx.vstack(
+                rx.text(term.label, size="2", color_scheme="gray"),
+                rx.text(GuidesState.counts.get(term.value, 0), size="6", weight="bold",
+                        color=rx.color(term.color, 11), class_name="situation-count"),
+                spacing="1",
+                align="start",
+            ),
+            id=f"status-{term.value}",
+            on_click=GuidesState.filter_status(term.value),
+            custom_attrs={"aria-pressed": rx.cond(selected, "true", "false")},
+            style={"text_align": "left", "cursor": "pointer"},
         ),
-        id=f"status-{term.value}",
-        on_click=GuidesState.filter_status(term.value),
-        cursor="pointer",
-        flex="1",
+        as_child=True,
+        flex="1 1 9em",
         variant=rx.cond(selected, "classic", "surface"),
         border=rx.cond(selected, f"2px solid {rx.color(term.color, 8)}", "2px solid transparent"),
     )
@@ -35,8 +46,8 @@ def _filters() -> rx.Component:
             labelled_field("Solicitadas de", rx.input(type="date", name="date_from"), field_id="date-from"),
             labelled_field("Solicitadas até", rx.input(type="date", name="date_to"), field_id="date-to"),
             labelled_field("Beneficiário (nome ou carteira)",
-                           rx.input(name="beneficiary", placeholder="ex.: Conceição", width="16em"),
-                           field_id="beneficiary-filter"),
+                           rx.input(name="beneficiary", placeholder="ex.: Conceição", width="16em", max_width="100%"),
+                           field_id="beneficiary-filter", max_width="100%"),
             labelled_field("Nº da guia", rx.input(name="guide_number"), field_id="guide-number-filter"),
             rx.button(rx.icon("search", size=14), "Filtrar", type="submit", id="apply-filters"),
             rx.button("Limpar", type="reset", variant="soft", color_scheme="gray", on_click=GuidesState.clear_filters),
@@ -46,6 +57,7 @@ def _filters() -> rx.Component:
         ),
         on_submit=GuidesState.apply_filters,
         reset_on_submit=False,
+        id=FILTERS_FORM,
     )
 
 
@@ -67,23 +79,21 @@ def _table() -> rx.Component:
     header = lambda label, col: sortable_header(  # noqa: E731
         label, col, GuidesState.sort, GuidesState.descending, GuidesState.sort_by
     )
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                header("Guia", "guide_number"),
-                rx.table.column_header_cell("Tipo"),
-                header("Beneficiário", "beneficiary"),
-                header("Solicitação", "requested_on"),
-                header("Realização", "performed_on"),
-                header("Situação", "status"),
-                header("Valor", "total"),
-            )
+    headers = [header("Guia", "guide_number"), "Tipo", header("Beneficiário", "beneficiary"),
+               header("Solicitação", "requested_on"), header("Realização", "performed_on"),
+               header("Situação", "status"), header("Valor", "total")]
+    return loaded_or_skeleton(GuidesState.loaded, data_table(
+        headers, rx.foreach(GuidesState.rows, _row), table_id="guides-table", actions=False,
+        is_empty=GuidesState.rows.length() == 0,
+        empty=empty_state(
+            "Nenhuma guia encontrada",
+            "Nenhuma guia atende a estes filtros. Amplie o período, confira o nome ou a carteira do beneficiário "
+            "ou limpe os filtros.",
+            rx.button("Limpar filtros", type="reset", variant="soft", on_click=GuidesState.clear_filters,
+                      custom_attrs={"form": FILTERS_FORM}, id="empty-clear-filters"),
+            id="guides-empty",
         ),
-        rx.table.body(rx.foreach(GuidesState.rows, _row)),
-        width="100%",
-        variant="surface",
-        id="guides-table",
-    )
+    ))
 
 
 def _field(label: str, value: rx.Var) -> rx.Component:
@@ -149,7 +159,7 @@ def _detail_dialog() -> rx.Component:
 def guides_page() -> rx.Component:
     return page_shell(
         routes.GUIDES,
-        rx.hstack(*[_situation_card(term) for term in GUIDE_SITUATION], width="100%", spacing="3"),
+        rx.flex(*[_situation_card(term) for term in GUIDE_SITUATION], width="100%", spacing="3", wrap="wrap"),
         _filters(),
         rx.cond(GuidesState.error != "", rx.callout(GuidesState.error, icon="triangle-alert", color_scheme="red")),
         _table(),

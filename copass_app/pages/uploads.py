@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app import routes
+from copass_app.components.feedback import confirm_dialog, empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
+from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
 from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadLine, UploadState
 from copass_app.vocabulary import UPLOAD_RESULT
@@ -121,6 +123,7 @@ def upload_page() -> rx.Component:
             align="center",
             width="100%",
             spacing="3",
+            wrap="wrap",
         ),
         rx.cond(UploadState.has_result, _result()),
     )
@@ -136,7 +139,7 @@ def _history_row(row: UploadLine) -> rx.Component:
         rx.table.cell(status_badge(UPLOAD_RESULT, row.result)),
         rx.table.cell(row.errors, text_align="right"),
         rx.table.cell(row.protocol),
-        rx.table.cell(rx.hstack(
+        actions_cell(
             rx.cond(
                 row.accepted,
                 rx.fragment(
@@ -154,22 +157,20 @@ def _history_row(row: UploadLine) -> rx.Component:
             ),
             rx.button("Original", size="1", variant="soft", color_scheme="gray",
                       on_click=UploadHistoryState.download("original", row.id)),
-            spacing="2",
-            wrap="wrap",
-        )),
+        ),
         class_name="upload-row",
     )
 
 
 def _history_table() -> rx.Component:
-    headers = ("Arquivo", "Tamanho", "Enviado em", "Usuário", "MD5", "Resultado", "Erros", "Protocolo", "")
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(rx.foreach(UploadHistoryState.rows, _history_row)),
-        width="100%",
-        variant="surface",
-        id="uploads-table",
-    )
+    headers = ["Arquivo", "Tamanho", "Enviado em", "Usuário", "MD5", "Resultado", "Erros", "Protocolo", "Ações"]
+    return loaded_or_skeleton(UploadHistoryState.loaded, data_table(
+        headers, rx.foreach(UploadHistoryState.rows, _history_row), table_id="uploads-table",
+        is_empty=UploadHistoryState.rows.length() == 0,
+        empty=empty_state("Nenhum arquivo XML enviado ainda",
+                          "Os lotes enviados pelo portal ou pela API aparecem aqui, aceitos ou recusados.",
+                          rx.link("Enviar um lote XML", href=routes.XML_UPLOAD.path), id="uploads-empty"),
+    ))
 
 
 def upload_history_page() -> rx.Component:
@@ -201,11 +202,13 @@ def api_tokens_page() -> rx.Component:
         rx.form(
             rx.hstack(
                 labelled_field("Nome do sistema",
-                               rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em"),
-                               field_id="token-name"),
+                               rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em",
+                                        max_width="100%"),
+                               field_id="token-name", max_width="100%"),
                 rx.button(rx.icon("key-round", size=14), "Criar token", type="submit", id="create-token"),
                 spacing="3",
                 align="end",
+                wrap="wrap",
             ),
             on_submit=ApiTokensState.create,
             reset_on_submit=True,
@@ -214,25 +217,39 @@ def api_tokens_page() -> rx.Component:
             rx.callout.icon(rx.icon("key-round")),
             rx.vstack(
                 rx.text("Copie o token agora: ele não será mostrado de novo.", weight="bold"),
-                rx.code(ApiTokensState.new_token, id="new-token"),
+                rx.code(ApiTokensState.new_token, id="new-token", word_break="break-all"),
                 spacing="1",
             ),
             color_scheme="amber",
             width="100%",
         )),
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                           ("Nome", "Criado em", "Último uso", "Situação", "")])),
-            rx.table.body(rx.foreach(ApiTokensState.tokens, lambda t: rx.table.row(
-                rx.table.cell(t.name),
-                rx.table.cell(t.created_at),
-                rx.table.cell(t.last_used_at),
-                rx.table.cell(rx.cond(t.revoked, rx.badge("Revogado em ", t.revoked_at, color_scheme="gray"),
-                                      rx.badge("Ativo", color_scheme="green"))),
-                rx.table.cell(rx.cond(~t.revoked, rx.button("Revogar", size="1", color_scheme="red",
-                                                            variant="soft", on_click=ApiTokensState.revoke(t.id)))),
-            ))),
-            width="100%",
-            variant="surface",
-        ),
+        loaded_or_skeleton(ApiTokensState.loaded, data_table(
+            ["Nome", "Criado em", "Último uso", "Situação", "Ações"],
+            rx.foreach(ApiTokensState.tokens, _token_row),
+            table_id="tokens-table",
+            is_empty=ApiTokensState.tokens.length() == 0,
+            empty=empty_state("Nenhum token de integração criado",
+                              "Dê um nome ao sistema da clínica (ex.: ERP da clínica) e clique em Criar token.",
+                              id="tokens-empty"),
+        )),
+    )
+
+
+def _token_row(t) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(t.name),
+        rx.table.cell(t.created_at, white_space="nowrap"),
+        rx.table.cell(t.last_used_at, white_space="nowrap"),
+        rx.table.cell(rx.cond(t.revoked, rx.badge("Revogado em ", t.revoked_at, color_scheme="gray"),
+                              rx.badge("Ativo", color_scheme="green"))),
+        actions_cell(rx.cond(~t.revoked, confirm_dialog(
+            rx.button("Revogar", size="1", color_scheme="red", variant="soft", class_name="revoke-token"),
+            ["Revogar o token ", t.name, "?"],
+            "Os sistemas que usam este token deixarão de ser aceitos imediatamente. "
+            "Não é possível reativá-lo; será preciso criar outro.",
+            "Revogar",
+            ApiTokensState.revoke(t.id),
+            confirm_class="revoke-confirm",
+        ))),
+        class_name="token-row",
     )

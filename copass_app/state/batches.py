@@ -115,6 +115,7 @@ class BatchesState(PagedState, rx.State):
         if found is None:
             return event
         self.rows, (self.total, self.page, self.page_count) = found
+        self.loaded = True
         return None
 
     @rx.event
@@ -165,9 +166,13 @@ class BatchesState(PagedState, rx.State):
     async def reverse(self, batch_id: str):
         _, event = await call_service(
             self, lambda db, actor: batch_service.reverse_batch(db, actor, record_id(batch_id)))
+        # Refused or not, the list shows what is stored now (e.g. "Em análise", no "Estornar", when the
+        # operator started the analysis meanwhile).
+        reload_event = await self._reload()
         if event is not None:
             return event
-        await self._reload()
+        if reload_event is not None:
+            return reload_event
         return rx.toast.success("Lote estornado: as guias voltaram a ficar disponíveis para faturamento.")
 
 

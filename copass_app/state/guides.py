@@ -150,6 +150,7 @@ class GuidesState(PagedState, rx.State):
             return event
         self.error = ""
         self.rows, self.counts, (self.total, self.page, self.page_count) = found
+        self.loaded = True
         return None
 
     @rx.event

@@ -20,6 +20,7 @@ class PagedState(rx.State, mixin=True):
     total: int = 0
     page: int = 1
     page_count: int = 1
+    loaded: bool = False  # False until the first page arrives: the page shows a skeleton meanwhile
 
     async def _reload(self):
         raise NotImplementedError

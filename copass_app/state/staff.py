@@ -33,6 +33,7 @@ def provider_line(p: ProviderSummary) -> ProviderLine:
 
 class StaffHomeState(rx.State):
     providers: list[ProviderLine] = []
+    loaded: bool = False
 
     @rx.event
     async def on_load(self):
@@ -41,6 +42,7 @@ class StaffHomeState(rx.State):
         if found is None:
             return event
         self.providers = found
+        self.loaded = True
         return None
 
 
@@ -74,6 +76,7 @@ class ReceivedBatchesState(PagedState, rx.State):
         if found is None:
             return event
         self.rows, (self.total, self.page, self.page_count) = found
+        self.loaded = True
         return None
 
     @rx.event
@@ -91,8 +94,11 @@ class ReceivedBatchesState(PagedState, rx.State):
     async def start_analysis(self, batch_id: str):
         _, event = await call_service(
             self, lambda db, actor: processing.start_analysis(db, actor, record_id(batch_id)), audience=Audience.STAFF)
+        # Refused or not, the list shows what is stored now (another operator may have started it).
+        reload_event = await self._reload()
         if event is not None:
             return event
-        await self._reload()
+        if reload_event is not None:
+            return reload_event
         return rx.toast.success("Análise iniciada: a data de processamento foi registrada e o prestador não pode "
                                 "mais estornar o lote.")

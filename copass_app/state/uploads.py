@@ -160,6 +160,7 @@ class UploadHistoryState(PagedState, rx.State):
         if found is None:
             return event
         self.rows, (self.total, self.page, self.page_count) = found
+        self.loaded = True
         return None
 
     @rx.event
@@ -206,6 +207,7 @@ def token_line(t: api_tokens.TokenView) -> TokenLine:
 class ApiTokensState(rx.State):
     tokens: list[TokenLine] = []
     new_token: str = ""
+    loaded: bool = False
 
     async def _reload(self):
         found, event = await call_service(
@@ -213,6 +215,7 @@ class ApiTokensState(rx.State):
         if found is None:
             return event
         self.tokens = found
+        self.loaded = True
         return None
 
     @rx.event
@@ -232,7 +235,9 @@ class ApiTokensState(rx.State):
     @rx.event
     async def revoke(self, token_id: str):
         _, event = await call_service(self, lambda db, actor: api_tokens.revoke_token(db, actor, record_id(token_id)))
+        reload_event = await self._reload()
         if event is not None:
             return event
-        await self._reload()
+        if reload_event is not None:
+            return reload_event
         return rx.toast.success("Token revogado: sistemas que o usam deixam de ser aceitos.")

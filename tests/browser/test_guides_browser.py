@@ -49,7 +49,7 @@ def test_clinic_filters_denied_guides_opens_one_and_logs_out(page, live_app):
     expect(page.locator("#pager-label")).to_contain_text("Página 2 de")
     expect(page.locator(".guide-link").first).not_to_have_text(first_number)
 
-    denied_count = page.locator("#status-negada h1, #status-negada .rt-Heading").first.inner_text()
+    denied_count = page.locator("#status-negada .situation-count").inner_text()
     page.click("#status-negada")
     expect(page.locator("#pager-label")).to_contain_text("Página 1 de")
     badges = page.locator(".guide-row .rt-Badge")
