@@ -1,7 +1,8 @@
 """HTTP endpoint for providers' own software: POST /api/tiss/lotes with a TISS XML lot as the body.
 
 Authorization: Bearer <API token created in the portal>. Answers the TISS PROTOCOLO_RECEBIMENTO
-message: 200 with the protocol, 422 with the errors, 401 without a valid token, 413 past the size limit.
+message: 200 with the protocol, 422 with the errors, 401 without a valid token, 413 past the size limit,
+429 (a TISS mensagemErro, and Retry-After) past the token's requests per minute.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from copass_app import clock
 from copass_app.formatting import size_over_limit
 from copass_app.services import api_tokens, xml_lots
-from copass_app.services.access import Actor
+from copass_app.services.api_tokens import ApiAccess
 from copass_app.services.unit_of_work import perform
+from copass_app.tiss import codes
+from copass_app.tiss.messages import ReceiptParty, build_lot_refusal
+from copass_app.tiss.model import LotIssue
 from copass_app.tiss.parsing import max_xml_bytes
 
 XML_MEDIA_TYPE = "application/xml; charset=ISO-8859-1"
@@ -26,8 +31,18 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _actor_for(token: str) -> Actor | None:
-    return perform(lambda db: api_tokens.actor_for_api_token(db, token))  # records the token's last use
+def _access_for(token: str, source: str) -> ApiAccess:
+    # Its own unit of work: the request's count, last use and any refusal's audit row stay whatever follows.
+    return perform(lambda db: api_tokens.authorize_request(db, token, source=source))
+
+
+def _too_many_requests(access: ApiAccess) -> Response:
+    """429 in the shape of the portal's other answers: a PROTOCOLO_RECEBIMENTO with its mensagemErro."""
+    party = ReceiptParty(registro_ans=access.registro_ans, provider_code=access.provider_code)
+    body = build_lot_refusal(party, [LotIssue(message=access.message, code=codes.CANNOT_VALIDATE)],
+                             refused_at=clock.local_now())
+    return Response(body, status_code=429, media_type=XML_MEDIA_TYPE,
+                    headers={"Retry-After": str(access.retry_after)})
 
 
 async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
@@ -44,9 +59,12 @@ async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
 
 
 async def post_lot(request: Request) -> Response:
-    actor = await run_in_threadpool(_actor_for, _bearer(request))
+    access = await run_in_threadpool(_access_for, _bearer(request), request.client.host if request.client else "")
+    if access.status == 429:
+        return _too_many_requests(access)
+    actor = access.actor
     if actor is None:
-        return PlainTextResponse("Token de API ausente, inválido ou revogado.", status_code=401,
+        return PlainTextResponse(api_tokens.UNAUTHORIZED, status_code=401,
                                  headers={"WWW-Authenticate": 'Bearer realm="copass"'})
     limit = max_xml_bytes()
     data, size = await _read_body(request, limit)

@@ -1,24 +1,36 @@
 """Per-provider API tokens for the providers' own software (POST /api/tiss/lotes).
 
-Only a SHA-256 of the token is stored; the token itself is shown once, at creation.
+Only a SHA-256 of the token is stored; the token itself is shown once, at creation. Each request
+records the token's last use and counts in a one-minute window per token, in the database so
+several workers agree: past `COPASS_API_RATE_PER_MINUTE` the request is refused. Refusals are audited.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from copass_app.models import ApiToken, Provider, User, utcnow
+from copass_app import clock
+from copass_app.models import ApiRateWindow, ApiToken, Operator, Provider, User, utcnow
 from copass_app.services import audit
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.errors import DomainError, NotFound
 
 TOKEN_PREFIX = "cpt_"
 MAX_ACTIVE_TOKENS = 10
+UNAUTHORIZED = "Token de API ausente, inválido ou revogado."
+
+
+def rate_per_minute() -> int:
+    value = os.environ.get("COPASS_API_RATE_PER_MINUTE", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 60
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,8 @@ def create_token(db: Session, actor: Actor, name: str) -> CreatedToken:
 def list_tokens(db: Session, actor: Actor) -> list[TokenView]:
     provider_id = require_provider(actor)
     rows = db.exec(
-        select(ApiToken).where(ApiToken.provider_id == provider_id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        select(ApiToken).where(ApiToken.provider_id == provider_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )
     return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked_at) for r in rows]
 
@@ -81,6 +94,16 @@ def revoke_token(db: Session, actor: Actor, token_id: int, now: datetime | None 
 
 def actor_for_api_token(db: Session, token: str, now: datetime | None = None) -> Actor | None:
     """The provider a live token acts for, as the user who created it; None when unknown or revoked."""
+    found = _live_token(db, token)
+    if found is None:
+        return None
+    row, actor, _ = found
+    row.last_used_at = now or utcnow()
+    db.add(row)
+    return actor
+
+
+def _live_token(db: Session, token: str) -> tuple[ApiToken, Actor, Provider] | None:
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
     row = db.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
@@ -90,7 +113,71 @@ def actor_for_api_token(db: Session, token: str, now: datetime | None = None) ->
     provider = db.get(Provider, row.provider_id)
     if user is None or not user.active or provider is None:
         return None
-    row.last_used_at = now or utcnow()
+    return row, Actor(user_id=user.id, login=user.login, name=f"API: {row.name}", role=user.role,
+                      provider_id=provider.id, provider_name=provider.name), provider
+
+
+@dataclass(frozen=True)
+class ApiAccess:
+    """What a request's token is worth: the actor, or why not (`status` 401 or 429 with `message`)."""
+
+    actor: Actor | None
+    status: int = 200
+    message: str = ""
+    retry_after: int = 0  # seconds, for a 429
+    registro_ans: str = ""  # who answers a refusal in TISS, and to whom
+    provider_code: str = ""
+
+
+def authorize_request(db: Session, token: str, *, source: str = "", now: datetime | None = None) -> ApiAccess:
+    """Check one API request's token, count it in its minute and audit a refusal (run it in its own
+    unit of work: the count and the audit row stay whatever the request then does)."""
+    now = now or clock.now()
+    found = _live_token(db, token)
+    if found is None:
+        _audit_unauthorized(db, token, source, now)
+        return ApiAccess(None, 401, UNAUTHORIZED)
+    row, actor, provider = found
+    window = now.replace(second=0, microsecond=0)
+    requests = _count_request(db, row.id, window)
+    limit = rate_per_minute()
+    operator = db.get(Operator, provider.operator_id)
+    if requests > limit:
+        retry_after = max(1, int((window + timedelta(minutes=1) - now).total_seconds()))
+        message = (f"Limite de {limit} envios por minuto deste token atingido. "
+                   f"Tente novamente em {retry_after} segundo(s).")
+        if requests == limit + 1:  # one audit row per token and minute, not one per refused request of a flood
+            audit.record(db, actor, "api.rate_limited", "api_token", row.id, message, at=now, source=source)
+        return ApiAccess(None, 429, message, retry_after, operator.registro_ans if operator else "", provider.code)
+    row.last_used_at = now
     db.add(row)
-    return Actor(user_id=user.id, login=user.login, name=f"API: {row.name}", role=user.role,
-                 provider_id=provider.id, provider_name=provider.name)
+    return ApiAccess(actor, registro_ans=operator.registro_ans if operator else "", provider_code=provider.code)
+
+
+def _count_request(db: Session, token_id: int, window: datetime) -> int:
+    """One more request in this token's window, as one atomic upsert; the window's count after it."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(delete(ApiRateWindow).where(ApiRateWindow.token_id == token_id, ApiRateWindow.window_start < window))
+    db.execute(
+        dialect.insert(ApiRateWindow)
+        .values(token_id=token_id, window_start=window, requests=1)
+        .on_conflict_do_update(index_elements=["token_id", "window_start"],
+                               set_={"requests": ApiRateWindow.requests + 1})
+    )
+    return db.exec(select(ApiRateWindow.requests).where(ApiRateWindow.token_id == token_id,
+                                                        ApiRateWindow.window_start == window)).one()
+
+
+def _audit_unauthorized(db: Session, token: str, source: str, now: datetime) -> None:
+    """Who was refused, never the token: a revoked token still names its provider."""
+    row = db.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first() if token else None
+    if not token:
+        detail = "Requisição sem token de API"
+    elif row is None:
+        detail = "Token de API desconhecido"
+    elif row.revoked_at is not None:
+        detail = f"Token de API revogado ({row.name})"
+    else:
+        detail = f"Token de API de usuário inativo ({row.name})"
+    audit.record(db, None, "api.unauthorized", "api_token", row.id if row else "", detail,
+                 provider_id=row.provider_id if row else None, at=now, source=source)
