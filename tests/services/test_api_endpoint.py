@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from lxml import etree
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from copass_app import clock
 from copass_app.api import api_app
-from copass_app.models import Batch, BilledItem, UploadRecord
+from copass_app.models import ApiToken, AuditLog, Batch, BilledItem, UploadRecord
 from copass_app.services import api_tokens
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.tiss import codes
@@ -71,8 +74,6 @@ def test_missing_or_wrong_token_answers_401(client, clinic):
 
 def test_revoked_token_answers_401(db, factory, client, clinic):
     provider, token, guides = clinic
-    from copass_app.models import ApiToken
-
     row = db.exec(select(ApiToken)).one()
     actor = factory.actor(provider)
     api_tokens.revoke_token(db, actor, row.id)
@@ -102,3 +103,60 @@ def test_token_of_provider_b_cannot_bill_provider_a_guides(db, factory, client, 
     assert as_a.status_code == 422 and as_b.status_code == 422
     assert b"<ans:codigoGlosa>1203<" in as_a.content and b"<ans:codigoGlosa>1307<" in as_b.content
     assert db.exec(select(BilledItem)).all() == []
+
+
+def test_requests_past_the_tokens_limit_per_minute_answer_429_in_tiss(db, client, clinic, monkeypatch):
+    provider, token, _ = clinic
+    monkeypatch.setenv("COPASS_API_RATE_PER_MINUTE", "3")
+    with clock.frozen(datetime(2026, 3, 10, 10, 0, 15)):
+        answers = [_post(client, token, b"<x/>") for _ in range(5)]
+    assert [a.status_code for a in answers] == [422, 422, 422, 429, 429]
+    refused = answers[3]
+    assert refused.headers["retry-after"] == "45"
+    answer = etree.fromstring(refused.content)
+    assert get_schema().validate(answer)
+    assert answer.find(".//{*}mensagemErro/{*}codigoGlosa").text == codes.CANNOT_VALIDATE
+    assert "Limite de 3 envios por minuto" in answer.find(".//{*}mensagemErro/{*}descricaoGlosa").text
+    # Refused before the body is read or stored: no upload record for the refused requests.
+    assert len(db.exec(select(UploadRecord)).all()) == 3
+    # One audit row for the flood's minute, naming the provider.
+    (row,) = db.exec(select(AuditLog).where(AuditLog.action == "api.rate_limited")).all()
+    assert row.provider_id == provider.id
+    # The next minute opens a new window.
+    with clock.frozen(datetime(2026, 3, 10, 10, 1, 1)):
+        assert _post(client, token, b"<x/>").status_code == 422
+
+
+def test_the_limit_is_counted_per_token(db, factory, client, clinic, monkeypatch):
+    provider, token, _ = clinic
+    monkeypatch.setenv("COPASS_API_RATE_PER_MINUTE", "2")
+    other = api_tokens.create_token(db, factory.actor(provider), "Outro sistema").token
+    db.commit()
+    with clock.frozen(datetime(2026, 3, 10, 10, 0, 15)):
+        assert [_post(client, token, b"<x/>").status_code for _ in range(3)] == [422, 422, 429]
+        assert _post(client, other, b"<x/>").status_code == 422
+
+
+def test_refused_tokens_are_audited_without_the_token(db, factory, client, clinic):
+    provider, token, _ = clinic
+    client.post("/api/tiss/lotes", content=b"<x/>")
+    _post(client, "cpt_inventado", b"<x/>")
+    row = db.exec(select(ApiToken)).one()
+    api_tokens.revoke_token(db, factory.actor(provider), row.id)
+    db.commit()
+    _post(client, token, b"<x/>")
+    db.expire_all()
+    rows = db.exec(select(AuditLog).where(AuditLog.action == "api.unauthorized").order_by(AuditLog.id)).all()
+    assert [r.detail for r in rows] == ["Requisição sem token de API", "Token de API desconhecido",
+                                        "Token de API revogado (ERP da clínica)"]
+    assert rows[2].provider_id == provider.id and rows[2].entity_id == str(row.id)
+    assert all(r.source == "testclient" for r in rows)
+    assert not any(token in (r.detail + r.entity_id) or "cpt_inventado" in r.detail for r in rows)
+
+
+def test_last_use_of_the_token_is_recorded(db, client, clinic):
+    _, token, _ = clinic
+    assert db.exec(select(ApiToken)).one().last_used_at is None
+    _post(client, token, b"<x/>")
+    db.expire_all()
+    assert db.exec(select(ApiToken)).one().last_used_at is not None
