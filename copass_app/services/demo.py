@@ -108,27 +108,87 @@ class Catalogs:
 
 
 def _catalog_rows(terms: list[TussTerm], count: int, low: int, high: int, rng: random.Random) -> list[CatalogItem]:
-    picked = sorted(rng.sample(terms, count), key=lambda t: t.code)
-    return [
-        CatalogItem(
-            table_code=t.table_code,
-            code=t.code,
-            name=t.name,
-            name_search=fold(t.name),
-            unit="UN",
-            price=to_money(Decimal(rng.randint(low * 100, high * 100)) / 100),
-        )
-        for t in picked
-    ]
+    picked = sorted(rng.sample(terms, min(count, len(terms))), key=lambda t: t.code)
+    return [_catalog_item(t, _price(rng, low, high)) for t in picked]
+
+
+def _catalog_item(term: TussTerm, price: Decimal, *, unit: str = "UN", also_known_as: str = "") -> CatalogItem:
+    # `also_known_as` is searched, not shown: a clinic types "soro fisiológico", the table says "cloreto de sódio".
+    return CatalogItem(table_code=term.table_code, code=term.code, name=term.name,
+                       name_search=fold(f"{term.name} {also_known_as}".strip()), unit=unit, price=price)
+
+
+def _price(rng: random.Random, low: float, high: float) -> Decimal:
+    return to_money(Decimal(rng.randint(round(low * 100), round(high * 100))) / 100)
+
+
+# What a clinic bills every day. The `tiss` package's TUSS 19 holds OPME only (implants, stents),
+# so these carry the operator's own codes, in a range (99xxxxxx) no TUSS 19 code uses.
+EVERYDAY_MATERIALS = (
+    ("99000011", "SERINGA DESCARTÁVEL 3 ML SEM AGULHA", "UN", 0.35, 0.60),
+    ("99000012", "SERINGA DESCARTÁVEL 5 ML SEM AGULHA", "UN", 0.40, 0.75),
+    ("99000013", "SERINGA DESCARTÁVEL 10 ML SEM AGULHA", "UN", 0.55, 1.10),
+    ("99000014", "SERINGA DESCARTÁVEL 20 ML SEM AGULHA", "UN", 0.90, 1.60),
+    ("99000021", "AGULHA HIPODÉRMICA DESCARTÁVEL 25 X 7", "UN", 0.12, 0.30),
+    ("99000022", "AGULHA HIPODÉRMICA DESCARTÁVEL 40 X 12", "UN", 0.12, 0.30),
+    ("99000031", "LUVA DE PROCEDIMENTO NÃO ESTÉRIL (PAR)", "PAR", 0.45, 0.90),
+    ("99000032", "LUVA CIRÚRGICA ESTÉRIL Nº 7,5 (PAR)", "PAR", 1.80, 3.50),
+    ("99000041", "CATETER INTRAVENOSO PERIFÉRICO Nº 20", "UN", 2.50, 6.00),
+    ("99000042", "CATETER INTRAVENOSO PERIFÉRICO Nº 22", "UN", 2.50, 6.00),
+    ("99000043", "CATETER NASAL PARA OXIGÊNIO TIPO ÓCULOS", "UN", 1.90, 4.50),
+    ("99000051", "FIO DE SUTURA NYLON 3-0 COM AGULHA", "UN", 4.50, 11.00),
+    ("99000052", "FIO DE SUTURA NYLON 4-0 COM AGULHA", "UN", 4.50, 11.00),
+    ("99000053", "FIO DE SUTURA CATGUT SIMPLES 2-0 COM AGULHA", "UN", 6.00, 14.00),
+    ("99000061", "CURATIVO TRANSPARENTE ESTÉRIL 6 X 7 CM", "UN", 2.20, 5.50),
+    ("99000062", "CURATIVO HIDROCOLOIDE 10 X 10 CM", "UN", 18.00, 42.00),
+    ("99000063", "CURATIVO ADESIVO PÓS-PUNÇÃO", "UN", 0.08, 0.25),
+    ("99000071", "COMPRESSA DE GAZE ESTÉRIL 7,5 X 7,5 CM (PACOTE COM 10)", "PCT", 0.90, 2.20),
+    ("99000072", "ATADURA DE CREPOM 10 CM", "UN", 0.70, 1.80),
+    ("99000073", "ESPARADRAPO 10 CM X 4,5 M", "UN", 4.00, 9.00),
+    ("99000074", "FITA MICROPOROSA 25 MM X 10 M", "UN", 3.00, 7.50),
+    ("99000081", "EQUIPO MACROGOTAS PARA SORO", "UN", 1.80, 4.20),
+    ("99000082", "DISPOSITIVO PARA INFUSÃO VENOSA (SCALP) Nº 21", "UN", 0.60, 1.40),
+    ("99000091", "SONDA VESICAL DE DEMORA (FOLEY) Nº 14", "UN", 6.50, 15.00),
+    ("99000092", "SONDA NASOGÁSTRICA Nº 12", "UN", 1.50, 4.00),
+    ("99000093", "ELETRODO DESCARTÁVEL PARA ECG", "UN", 0.25, 0.70),
+)
+# Medications a clinic gives every day, by how their TUSS 20 names start: (start, price range, searched alias).
+EVERYDAY_MEDICATIONS = (
+    ("DIPIRONA SÓDICA", 1.20, 4.50, ""),
+    ("CLORETO DE SÓDIO 0,9%", 3.50, 9.00, "soro fisiológico"),
+    ("SOLUÇÃO FISIOLÓGICA", 3.50, 9.00, "soro fisiológico"),
+    ("BROMOPRIDA", 1.50, 5.00, ""),
+    ("DEXAMETASONA", 1.80, 7.50, ""),
+    ("OMEPRAZOL SÓDICO", 9.00, 28.00, ""),
+    ("CEFTRIAXONA", 8.00, 35.00, ""),
+)
+EVERYDAY_FEES = ("TAXA DE SALA DE OBSERVAÇÃO", "TAXA DE APLICAÇÃO", "DIÁRIA DE ENFERMARIA", "DIÁRIA DE APARTAMENTO")
+
+
+def _everyday_medications(terms: list[TussTerm], rng: random.Random) -> list[CatalogItem]:
+    items = []
+    for start, low, high, alias in EVERYDAY_MEDICATIONS:
+        for term in [t for t in terms if fold(t.name).startswith(fold(start))][:3]:
+            items.append(_catalog_item(term, _price(rng, low, high), also_known_as=alias))
+    return items
 
 
 def build_catalogs(rng: random.Random) -> Catalogs:
     fee_terms = [t for t in current_terms("18") if t.name.upper().startswith(("TAXA", "DIÁRIA", "DIARIA"))]
-    return Catalogs(
-        fees=_catalog_rows(fee_terms, 80, 25, 950, rng),
-        materials=_catalog_rows(current_terms("19", max_name_length=60), 240, 15, 4800, rng),
-        medications=_catalog_rows(current_terms("20", max_name_length=60), 240, 3, 680, rng),
-    )
+    everyday_fees = [t for t in fee_terms if t.name.startswith(EVERYDAY_FEES)][:16]
+    fees = [_catalog_item(t, _price(rng, 25, 950)) for t in everyday_fees]
+    fees += _catalog_rows([t for t in fee_terms if t not in everyday_fees], 80 - len(fees), 25, 950, rng)
+    materials = [_catalog_item(TussTerm("19", code, name), _price(rng, low, high), unit=unit)
+                 for code, name, unit, low, high in EVERYDAY_MATERIALS]
+    # Some implants too (hospitals bill them): fewer, so a search for a common item finds it first.
+    materials += _catalog_rows(current_terms("19", max_name_length=60), 214, 15, 4800, rng)
+    medication_terms = current_terms("20", max_name_length=60)
+    medications = _everyday_medications(medication_terms, rng)
+    taken = {item.code for item in medications}
+    medications += _catalog_rows([t for t in medication_terms if t.code not in taken], 240 - len(medications), 3, 680,
+                                 rng)
+    return Catalogs(fees=sorted(fees, key=lambda i: i.code), materials=sorted(materials, key=lambda i: i.code),
+                    medications=sorted(medications, key=lambda i: i.code))
 
 
 def _random_name(rng: random.Random) -> str:
