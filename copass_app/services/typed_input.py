@@ -32,23 +32,26 @@ _BR_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 def parse_money(value: object, field: str = "Valor") -> Decimal:
     """pt-BR money → Decimal with two places; refuses negatives, ambiguity and more than 2 decimals."""
     number = _parse_number(value, field, currency=True)
-    if number != number.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
-        raise DomainError(f"{field}: use no máximo {MONEY_PLACES} casas decimais (por exemplo 1.234,56).")
+    # The bound first: quantize() raises InvalidOperation past 28 digits (a pasted 30-digit number).
     if number > MAX_MONEY:
         raise DomainError(f"{field}: o valor ultrapassa o máximo permitido pelo padrão TISS (R$ 99.999.999,99).")
+    if number != number.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
+        raise DomainError(f"{field}: use no máximo {MONEY_PLACES} casas decimais (por exemplo 1.234,56).")
     return number.quantize(Decimal("0.01"))
 
 
 def parse_quantity(value: object, field: str = "Quantidade") -> Decimal:
     """pt-BR quantity → Decimal, up to four decimals (`1,2345`); zero and negatives refused."""
     number = _parse_number(value, field, currency=False)
-    if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+    if number > MAX_QUANTITY:  # before quantize(), which fails past 28 digits
+        raise DomainError(f"{field}: a quantidade máxima é 99.999,9999.")
+    places = Decimal(1).scaleb(-QUANTITY_PLACES)
+    if number != number.quantize(places):
         raise DomainError(f"{field}: use no máximo {QUANTITY_PLACES} casas decimais (por exemplo 1,2345).")
     if number == 0:
         raise DomainError(f"{field}: informe uma quantidade maior que zero.")
-    if number > MAX_QUANTITY:
-        raise DomainError(f"{field}: a quantidade máxima é 99.999,9999.")
-    return number
+    # '1,500000' is 1,5: trailing zeros past the fourth decimal are dropped, the digits typed are kept.
+    return number.quantize(places) if number.as_tuple().exponent < -QUANTITY_PLACES else number
 
 
 def parse_date(value: object, field: str = "Data") -> date:
@@ -59,7 +62,7 @@ def parse_date(value: object, field: str = "Data") -> date:
         return value
     text = value.strip() if isinstance(value, str) else ""
     iso, br = _ISO_DATE.fullmatch(text), _BR_DATE.fullmatch(text)
-    parts = (iso.group(1), iso.group(2), iso.group(3)) if iso else (br.group(3), br.group(2), br.group(1)) if br else None
+    parts = iso.groups() if iso else (br.group(3), br.group(2), br.group(1)) if br else None
     if parts is None:
         raise DomainError(f"{field}: data inválida. Use o formato DD/MM/AAAA.")
     year, month, day = (int(part) for part in parts)

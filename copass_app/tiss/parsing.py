@@ -108,14 +108,20 @@ def declared_encoding(data: bytes) -> str:
     name = match.group(1).decode("ascii", "replace")
     try:
         canonical = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL inside the name ('utf-8\x00')
         canonical = None
     if canonical not in SUPPORTED_ENCODINGS:
         raise TissParseError(
-            f"Codificação '{name}' não aceita. Mensagens TISS devem usar ISO-8859-1 (ou UTF-8).",
+            f"Codificação '{_printable(name)}' não aceita. Mensagens TISS devem usar ISO-8859-1 (ou UTF-8).",
             code=codes.CANNOT_VALIDATE, line=1,
         )
     return SUPPORTED_ENCODINGS[canonical]
+
+
+def _printable(text: str, limit: int = 40) -> str:
+    """A name from the file, safe to show: no control characters, not the whole file."""
+    shown = "".join(ch for ch in text if ch.isprintable())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _refuse_non_xml(data: bytes) -> None:
