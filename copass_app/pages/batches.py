@@ -28,7 +28,7 @@ def _filters() -> rx.Component:
             labelled_field("Protocolo", rx.input(name="protocol"), field_id="protocol-filter"),
             rx.button(rx.icon("search", size=14), "Filtrar", type="submit"),
             rx.button(rx.icon("sheet", size=14), "Exportar CSV", type="button", variant="soft",
-                      on_click=BatchesState.export_csv, id="export-csv"),
+                      on_click=BatchesState.export_csv, id="export-csv", loading=BatchesState.exporting),
             align="end",
             spacing="3",
             wrap="wrap",

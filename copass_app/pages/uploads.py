@@ -116,7 +116,12 @@ def upload_page() -> rx.Component:
                       on_click=UploadState.handle_upload(
                           rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=UploadState.on_progress))),
             rx.button("Limpar", variant="soft", color_scheme="gray", on_click=rx.clear_selected_files(UPLOAD_ID)),
-            rx.cond(UploadState.uploading, rx.progress(value=UploadState.progress, width="12em")),
+            rx.cond(UploadState.uploading, rx.hstack(
+                rx.progress(value=UploadState.progress, width="12em", aria_label="Envio do arquivo"),
+                rx.text(rx.cond(UploadState.progress >= 100, "Conferindo o lote…", "Enviando…"), size="2",
+                        color_scheme="gray"),
+                align="center", role="status", id="upload-progress",
+            )),
             rx.spacer(),
             rx.link("Histórico de envios", href=routes.UPLOAD_HISTORY.path),
             rx.link("Integração (API)", href=routes.API_TOKENS.path),

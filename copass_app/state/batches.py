@@ -101,6 +101,7 @@ class BatchesState(PagedState, rx.State):
 
     summary_open: bool = False
     summary: BatchSummaryView = BatchSummaryView()
+    exporting: bool = False  # the CSV is being built: its button spins
 
     def _filters(self) -> batch_service.BatchFilters:
         """As typed: the service checks dates (DD/MM/AAAA or ISO) and the competência and names the field."""
@@ -137,12 +138,19 @@ class BatchesState(PagedState, rx.State):
 
     @rx.event
     async def export_csv(self):
+        self.exporting = True
+        yield
         filters = self._filters()
-        found, event = await call_service(self, lambda db, actor: batch_service.export_batches_csv(db, actor, filters))
+        try:
+            found, event = await call_service(
+                self, lambda db, actor: batch_service.export_batches_csv(db, actor, filters))
+        finally:
+            self.exporting = False
         if found is None:
-            return event
+            yield event
+            return
         file_name, data = found
-        return rx.download(data=data, filename=file_name, mime_type="text/csv")
+        yield rx.download(data=data, filename=file_name, mime_type="text/csv")
 
     @rx.event
     async def open_summary(self, batch_id: str):

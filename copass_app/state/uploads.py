@@ -83,11 +83,16 @@ class UploadState(rx.State):
     def on_progress(self, progress: dict):
         fraction = progress.get("progress", 0) or 0
         self.progress = round(fraction * 100)
-        self.uploading = fraction < 1
+        self.uploading = True  # until handle_upload answers: at 100 % the server is still checking the lot
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
-        self.uploading = False
+        try:
+            return await self._receive(files)
+        finally:
+            self.uploading = False
+
+    async def _receive(self, files: list[rx.UploadFile]):
         if not files:
             return rx.toast.error("Escolha um arquivo .xml.")
         upload = files[0]

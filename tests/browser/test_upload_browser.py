@@ -94,7 +94,19 @@ def test_staff_processing_ends_the_providers_estorno(page, live_app, tmp_path):
     page.goto(f"{base}/operadora/lotes")
     row = page.locator(".received-row", has_text=number)
     expect(row).to_contain_text("Laboratório Análises Vitória S.A.")
+    # It asks first, saying what will happen; Esc and "Cancelar" (where the focus starts) leave the row as is.
     row.locator(".start-analysis").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("A data de processamento será registrada e o prestador não poderá mais "
+                                   "estornar o lote.")
+    expect(dialog.get_by_role("button", name="Cancelar")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    row.locator(".start-analysis").click()
+    dialog.get_by_role("button", name="Cancelar").click()
+    expect(row.locator(".start-analysis")).to_be_visible()
+    row.locator(".start-analysis").click()
+    page.locator(".start-analysis-confirm").click()
     expect(page.locator(".received-row", has_text=number)).to_have_count(0)  # no longer "Recebido"
     page.click("#logout")
 
@@ -102,5 +114,43 @@ def test_staff_processing_ends_the_providers_estorno(page, live_app, tmp_path):
     page.wait_for_url(re.compile(r"/guias$"))
     page.goto(f"{base}/acompanhamento")
     row = page.locator(".batch-row", has_text=number)
+    expect(row).to_contain_text("Em análise")
+    expect(row.locator(".reverse-batch")).to_have_count(0)
+
+
+def test_an_estorno_asks_first_and_a_refused_one_shows_the_stored_state(page, browser, live_app, tmp_path):
+    """Cancelar leaves the batch as it is; when the operator started the analysis meanwhile, the refused
+    estorno leaves the row showing "Em análise" without "Estornar"."""
+    base = live_app["url"]
+    login(page, base, "laboratorio")
+    page.wait_for_url(re.compile(r"/guias$"))
+    page.goto(f"{base}/envio-xml")
+    lot = tmp_path / "lote-880003.xml"
+    _valid_lot(live_app, lot, "880003")
+    _send(page, lot)
+    number = page.locator("#upload-protocol").inner_text()
+    page.goto(f"{base}/acompanhamento")
+    row = page.locator(".batch-row", has_text=number)
+    row.locator(".reverse-batch").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("suas guias voltarão a ficar disponíveis para faturamento")
+    dialog.get_by_role("button", name="Cancelar").click()
+    expect(row).to_contain_text("Recebido")
+
+    staff = browser.new_context(locale="pt-BR", timezone_id="America/Sao_Paulo")
+    try:
+        staff_page = staff.new_page()
+        login(staff_page, base, "operadora")
+        staff_page.wait_for_url(re.compile(r"/operadora$"))
+        staff_page.goto(f"{base}/operadora/lotes")
+        staff_page.locator(".received-row", has_text=number).locator(".start-analysis").click()
+        staff_page.locator(".start-analysis-confirm").click()
+        expect(staff_page.locator(".received-row", has_text=number)).to_have_count(0)
+    finally:
+        staff.close()
+
+    # The provider's screen still offers "Estornar" (it was loaded before); the server refuses it.
+    row.locator(".reverse-batch").click()
+    page.locator(".reverse-confirm").click()
     expect(row).to_contain_text("Em análise")
     expect(row.locator(".reverse-batch")).to_have_count(0)

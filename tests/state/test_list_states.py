@@ -39,7 +39,12 @@ def test_acompanhamento_rows_are_typed_and_filters_refuse_a_bad_date(factory, lo
 def test_acompanhamento_exports_the_filtered_list_as_csv(factory, login):
     _, token, batch = _provider_with_batch(factory, login)
     tab = browser_tab(BatchesState, token)
-    event = asyncio.run(tab.export_csv())
+
+    async def export():  # the button spins first (an empty update), then the file comes
+        return [event async for event in tab.export_csv()]
+
+    spinning, event = asyncio.run(export())
+    assert spinning is None and tab.exporting is False
     url, file_name = (value._var_value for _, value in event.args)
     assert file_name.endswith(".csv")
     csv_text = base64.b64decode(url.split("base64,", 1)[1]).decode("utf-8-sig")
