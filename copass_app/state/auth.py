@@ -67,12 +67,32 @@ class AuthState(rx.State):
 
     @rx.event
     async def logout(self):
-        token = self.session_token
-        if token:
-            await call_service(self, lambda db, actor: auth_service.logout(db, token), audience=None)
-        self.session_token = ""
-        self.show_user(None)
+        token, source = self.session_token, client_address(self)
+        if token:  # not call_service: an expired session still says "Sair", and its redirect is not wanted
+            await run_unit(lambda db: auth_service.logout(db, token, source=source))
+        await forget_page_states(self)
         return rx.redirect(routes.LOGIN.path, replace=True)
+
+
+def client_address(state: rx.State) -> str:
+    """The browser's address as the backend sees it (behind a proxy, set Reflex's `trusted_proxy_hops`)."""
+    return str(state.router.session.client_ip or "")
+
+
+def _app_states(state_class: type[rx.State]) -> list[type[rx.State]]:
+    found = []
+    for substate in state_class.get_substates():
+        if substate.__module__.startswith("copass_app."):
+            found.append(substate)
+        found.extend(_app_states(substate))
+    return found
+
+
+async def forget_page_states(state: rx.State) -> None:
+    """Every page state of this browser back to its defaults (logout, login, session gone): the rows a
+    previous user saw leave the server's state and, as the reset is sent, the page in the browser."""
+    for state_class in _app_states(rx.State):
+        (await state.get_state(state_class)).reset()
 
 
 @dataclass(frozen=True)
@@ -119,7 +139,8 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
     except DomainError as error:
         return None, rx.toast.error(str(error), duration=TOAST_MS)
     auth.show_user(checked.user)
-    if checked.user is None:
+    if checked.user is None:  # ended, expired or never opened: nothing of whoever was here stays
+        await forget_page_states(state)
         return None, rx.redirect(routes.login_path(state.router.url.path), replace=True)
     if not checked.allowed:
         return None, rx.redirect(routes.home_for(checked.user.is_staff), replace=True)

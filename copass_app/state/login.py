@@ -7,11 +7,11 @@ import reflex as rx
 from copass_app import routes
 from copass_app.services import auth as auth_service
 from copass_app.services.errors import DomainError
-from copass_app.state.auth import AuthState, SessionUser, call_service, run_unit
+from copass_app.state.auth import AuthState, SessionUser, call_service, client_address, forget_page_states, run_unit
 
 
-def _open_session(db, login_name: str, password: str) -> tuple[str, SessionUser]:
-    token = auth_service.login(db, login_name, password)
+def _open_session(db, login_name: str, password: str, source: str, previous_token: str) -> tuple[str, SessionUser]:
+    token = auth_service.login(db, login_name, password, source=source, previous_token=previous_token)
     actor = auth_service.actor_for_token(db, token)
     if actor is None:  # pragma: no cover - a session just opened is live
         raise DomainError(auth_service.INVALID_CREDENTIALS)
@@ -38,13 +38,15 @@ class LoginState(rx.State):
         if not login_name or not password:
             self.error = "Informe usuário e senha."
             return None
+        auth = await self.get_state(AuthState)
+        source, previous_token = client_address(self), auth.session_token
         try:
-            token, user = await run_unit(lambda db: _open_session(db, login_name, password))
+            token, user = await run_unit(lambda db: _open_session(db, login_name, password, source, previous_token))
         except DomainError as error:
             self.error = error.message
             return None
-        self.error = ""
-        auth = await self.get_state(AuthState)
+        # Whoever used this browser before, none of their page states stays for this user.
+        await forget_page_states(self)
         auth.session_token = token
         auth.show_user(user)
         target = routes.safe_next(self.router.url.query_parameters.get("next", ""))
