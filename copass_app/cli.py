@@ -11,6 +11,25 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
+
+# argparse's own words (usage, errors, the help option) in Portuguese: it reads them through gettext's
+# `_` at the moment it prints, so the one table below is all the translation needs.
+_ARGPARSE_PT = {
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opções",
+    "show this help message and exit": "mostra esta ajuda e sai",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: erro: %(message)s\n",
+    "the following arguments are required: %s": "faltam os argumentos: %s",
+    "unrecognized arguments: %s": "argumentos não reconhecidos: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "opção inválida: %(value)r (escolha entre %(choices)s)",
+    "expected one argument": "falta o valor",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "invalid %(type)s value: %(value)r": "valor inválido (%(type)s): %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "opção ambígua: %(option)s pode ser %(matches)s",
+}
+argparse._ = lambda message: _ARGPARSE_PT.get(message, message)
 
 # models.Role's values, spelled here so that building the parser imports no database code
 # (tests/services/test_cli.py checks they match).
@@ -45,6 +64,66 @@ def _cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".", ",")
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from copass_app import settings
+    from copass_app.services import retention
+    from copass_app.services.unit_of_work import perform
+
+    report = perform(lambda db: retention.purge(db, dry_run=args.dry_run))
+    print(f"Prazo de guarda: envios recusados {settings.refused_retention_days()} dias; lotes aceitos "
+          + (f"{settings.accepted_retention_years()} anos após o encerramento do lote"
+             if settings.accepted_retention_years() else "sem prazo (guardados sempre)")
+          + "; cota de recusados por prestador "
+          + (_megabytes(settings.refused_quota_bytes()) if settings.refused_quota_bytes() else "sem cota") + ".")
+    lines = [("Envios recusados com prazo vencido", report.count("refused")),
+             ("Lotes aceitos com prazo vencido", report.count("accepted")),
+             ("Envios recusados acima da cota do prestador", report.count("quota")),
+             ("Arquivos sem registro ou temporários abandonados", len(report.orphans))]
+    for label, count in lines:
+        print(f"  {label}: {count} arquivo(s)")
+    if report.count("missing"):
+        print(f"Aviso: {report.count('missing')} envio(s) apontavam para um arquivo ausente do disco; agora constam "
+              "como 'arquivo expurgado'.", file=sys.stderr)
+    if args.dry_run:
+        print(f"Simulação: nada foi removido ({_megabytes(report.planned_bytes)} seriam liberados).")
+    else:
+        freed = _megabytes(report.planned_bytes)
+        print(f"Expurgo concluído: {report.records_marked} registro(s) marcados como 'arquivo expurgado', "
+              f"{len(report.removed)} arquivo(s) removidos ({freed}).")
+        if report.kept_fresh:
+            print(f"  {len(report.kept_fresh)} arquivo(s) gravados há pouco ficaram para o próximo expurgo.")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from copass_app.services import backup
+
+    report = backup.backup(args.destination)
+    print(f"Cópia de segurança em {report.destination}: banco {report.engine} ({_megabytes(report.database_bytes)}, "
+          f"revisão {report.revision or 'sem migrações'}) e {report.file_count} arquivo(s) privados "
+          f"({_megabytes(report.file_bytes)}).")
+    if report.missing:
+        print(f"Aviso: {len(report.missing)} arquivo(s) citados pelo banco não estavam no disco (listados no "
+              "manifest.json); execute 'copass purge' para registrá-los.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from copass_app.services import backup
+
+    report = backup.restore(args.source, database_url=args.database_url, private_dir=args.private_dir,
+                            force=args.force)
+    print(f"Restaurado em {report.database}: {report.file_count} arquivo(s) privados "
+          f"({_megabytes(report.file_bytes)}). Revisão do banco: {report.revision or 'sem migrações'}; "
+          "execute 'copass db upgrade' se esta versão do portal for mais nova.")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from copass_app.tiss.cli import run_validate
 
@@ -69,6 +148,35 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password", help="senha (pedida no terminal quando omitida)")
     add.set_defaults(handler=_cmd_user_add)
 
+    purge = commands.add_parser(
+        "purge", help="expurga os arquivos com prazo de guarda vencido, os acima da cota e os sem registro",
+        description="Remove os arquivos de envios recusados após COPASS_RETENTION_DAYS dias, os de lotes aceitos "
+                    "COPASS_ACCEPTED_RETENTION_YEARS anos após o encerramento do lote, os recusados acima de "
+                    "COPASS_REFUSED_QUOTA_MB por prestador (os mais antigos primeiro) e os arquivos sem registro. "
+                    "Os envios continuam no histórico, marcados como 'arquivo expurgado'.")
+    purge.add_argument("--dry-run", action="store_true", help="só mostra o que seria removido")
+    purge.set_defaults(handler=_cmd_purge)
+
+    backup = commands.add_parser(
+        "backup", help="cópia de segurança do banco e dos arquivos privados",
+        description="Copia o banco (DATABASE_URL; SQLite pela API de backup online, PostgreSQL por pg_dump) e os "
+                    "arquivos de COPASS_PRIVATE_DIR, com um manifest.json de SHA-256, para uma pasta nova. "
+                    "Pode ser executado com o portal no ar.")
+    backup.add_argument("destination", metavar="DESTINO", type=Path, help="pasta nova (ou vazia) da cópia")
+    backup.set_defaults(handler=_cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="restaura uma cópia de segurança",
+        description="Confere os SHA-256 da cópia e a restaura no banco e na pasta de arquivos indicados (por padrão "
+                    "DATABASE_URL e COPASS_PRIVATE_DIR). Recusa um banco que já tenha tabelas ou uma pasta que já "
+                    "tenha arquivos, a menos que --force seja usado.")
+    restore.add_argument("source", metavar="ORIGEM", type=Path, help="pasta criada por 'copass backup'")
+    restore.add_argument("--database-url", metavar="URL", help="banco de destino (padrão: DATABASE_URL)")
+    restore.add_argument("--private-dir", metavar="PASTA", type=Path,
+                         help="pasta de arquivos de destino (padrão: COPASS_PRIVATE_DIR)")
+    restore.add_argument("--force", action="store_true", help="sobrescreve um banco ou uma pasta que já têm dados")
+    restore.set_defaults(handler=_cmd_restore)
+
     validate = commands.add_parser("validate", help="valida arquivos XML TISS (verificações 1 a 5, offline)")
     validate.add_argument("files", nargs="*")
     validate.add_argument("--json", action="store_true", help="saída em JSON")
@@ -81,10 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.handler is _cmd_validate:  # offline: never raises a DomainError, never loads services
         return _cmd_validate(args)
     from copass_app.services.errors import DomainError
+    from copass_app.settings import InvalidSetting
 
     try:
         return args.handler(args)
-    except DomainError as error:
+    except (DomainError, InvalidSetting) as error:
         print(f"Erro: {error}", file=sys.stderr)
         return 1
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from copass_app import clock
+from copass_app import clock, formatting, settings
 from copass_app.formatting import size_over_limit
-from copass_app.models import Batch, BatchOrigin, Operator, Protocol, Provider, UploadRecord, User
+from copass_app.models import AuditLog, Batch, BatchOrigin, Operator, Protocol, Provider, UploadRecord, User
 from copass_app.reports.data import ErrorLine, ErrorReport
 from copass_app.reports.error_report_pdf import render_error_report_pdf
-from copass_app.services import audit, storage
+from copass_app.services import audit, retention, storage
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.batch_writer import BatchLine, GuideToBill, write_batch
 from copass_app.services.errors import NotFound
@@ -37,6 +38,8 @@ from copass_app.tiss.messages import ReceiptParty, build_lot_refusal, build_prot
 from copass_app.tiss.model import LotIssue, LotValidation
 from copass_app.tiss.parsing import max_xml_bytes
 from copass_app.tiss.validation import validate_lot
+
+logger = logging.getLogger(__name__)
 
 LOST_RACE = ("Algumas guias do arquivo acabaram de ser faturadas em outro lote (ou o número de lote foi usado). "
              "Atualize e confira antes de reenviar.")
@@ -143,6 +146,7 @@ def _refusal(actor: Actor, provider_id: int, received: _Received, errors: list[L
     def write_trace(db: Session) -> LotOutcome:
         provider = db.get(Provider, provider_id)
         record = _record(db, actor, provider, received, errors, None)
+        retention.enforce_refused_quota(db, provider.id, now=received.now)
         refusal = build_lot_refusal(_party(db.get(Operator, provider.operator_id), provider), errors,
                                     refused_at=received.local_now)
         return LotOutcome(record.id, False, received.file_name, received.md5, errors, None, None,
@@ -201,6 +205,7 @@ class UploadRow:
     lot_number: str
     batch_id: int | None
     protocol_number: str | None
+    file_purged: bool = False  # past its retention: the history says retention.PURGED_NOTE, no download
 
 
 def list_uploads(db: Session, actor: Actor, *, page: int = 1, page_size: int = PAGE_SIZE) -> Page[UploadRow]:
@@ -216,7 +221,7 @@ def list_uploads(db: Session, actor: Actor, *, page: int = 1, page_size: int = P
         .offset(offset).limit(page_size)
     )
     rows = [UploadRow(r.id, r.file_name, r.size_bytes, r.received_at, login or "", r.via, r.md5, r.accepted,
-                      r.error_count, r.lot_number, r.batch_id, protocol)
+                      r.error_count, r.lot_number, r.batch_id, protocol, not r.stored_path)
             for r, login, protocol in db.exec(query)]
     return Page(rows=rows, total=total, page=page, page_size=page_size)
 
@@ -233,9 +238,30 @@ def upload_errors(db: Session, actor: Actor, upload_id: int) -> list[dict]:
     return json.loads(_own_upload(db, actor, upload_id).errors_json)
 
 
+def _purged_message(db: Session, record: UploadRecord) -> str:
+    purged_at = db.exec(select(AuditLog.at).where(AuditLog.entity == "upload_record",
+                                                  AuditLog.entity_id == str(record.id),
+                                                  AuditLog.action == "file.purge")
+                        .order_by(AuditLog.at.desc())).first()
+    when = f" em {formatting.date_br(clock.brasilia_date(clock.as_utc(purged_at)))}" if purged_at else ""
+    kept = (f"os envios recusados são guardados por {settings.refused_retention_days()} dias"
+            if not record.accepted else "o prazo de guarda dos lotes aceitos terminou")
+    return (f"O arquivo deste envio foi expurgado{when} ({kept}). O histórico, os erros e o protocolo "
+            "continuam disponíveis.")
+
+
 def original_file(db: Session, actor: Actor, upload_id: int) -> tuple[str, bytes]:
+    """The file as the provider sent it, to its owner only (the download is audited: patients' data)."""
     record = _own_upload(db, actor, upload_id)
-    return record.file_name, storage.load(record.stored_path)
+    if not record.stored_path:
+        raise NotFound(_purged_message(db, record))
+    try:
+        data = storage.load(record.stored_path)
+    except FileNotFoundError:
+        logger.error("upload %s: file %s missing from the private storage", record.id, record.stored_path)
+        raise NotFound("O arquivo deste envio não está disponível no servidor. Avise a operadora.") from None
+    audit.record(db, actor, "file.download", "upload_record", record.id, f"arquivo original: {record.file_name}")
+    return record.file_name, data
 
 
 def protocol_receipt_xml(db: Session, actor: Actor, upload_id: int) -> tuple[str, bytes]:
@@ -244,6 +270,7 @@ def protocol_receipt_xml(db: Session, actor: Actor, upload_id: int) -> tuple[str
                 if record.batch_id else None)
     if protocol is None or not protocol.receipt_xml:
         raise NotFound("Este envio não tem protocolo de recebimento.")
+    audit.record(db, actor, "file.download", "upload_record", record.id, f"protocolo de recebimento {protocol.number}")
     return f"protocolo-{protocol.number}.xml", protocol.receipt_xml
 
 
@@ -263,4 +290,5 @@ def error_report_pdf(db: Session, actor: Actor, upload_id: int) -> tuple[str, by
                 for e in errors],
     )
     stem = record.file_name.rsplit(".", 1)[0]
+    audit.record(db, actor, "file.download", "upload_record", record.id, f"relatório de erros: {record.file_name}")
     return f"erros-{stem}.pdf", render_error_report_pdf(report)
