@@ -19,14 +19,17 @@ from copass_app.services.billing.confirm import (
 from copass_app.services.billing.draft import (
     ANALYZE_AFTER_OFFERING,
     OPENED_IN_ANOTHER_TAB,
+    RepeatedItem,
     add_extra_item,
     cancel_draft,
     change_performed_date,
+    correct_performed_date,
     get_draft,
     open_draft,
     remove_extra_item,
     set_all_included,
     set_guide_included,
+    toggle_guide,
 )
 from copass_app.services.billing.period import BOTH_PERIODS, MAX_PERIOD_DAYS, NO_PERIOD
 from copass_app.services.billing.queries import AUTHORIZED, GUIDE_NOT_IN_DRAFT, NO_DRAFT, draft_page
@@ -48,6 +51,7 @@ __all__ = [
     "OPENED_IN_ANOTHER_TAB",
     "PAGE_SIZE",
     "REFRESH",
+    "RepeatedItem",
     "ConfirmedBatch",
     "DraftGuideView",
     "DraftItemView",
@@ -57,10 +61,12 @@ __all__ = [
     "cancel_draft",
     "change_performed_date",
     "confirm_draft",
+    "correct_performed_date",
     "draft_page",
     "get_draft",
     "open_draft",
     "remove_extra_item",
     "set_all_included",
     "set_guide_included",
+    "toggle_guide",
 ]

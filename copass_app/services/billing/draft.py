@@ -18,11 +18,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, delete, exists, insert, literal, text, update
+from sqlalchemy import Integer, delete, exists, func, insert, literal, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from copass_app import clock
+from copass_app import formatting as fmt
 from copass_app.models import BillingDraft, CatalogItem, DraftExtraItem, DraftGuide, Guide
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.billing import period
@@ -106,6 +107,27 @@ def set_guide_included(db: Session, actor: Actor, guide_id: int, included: bool)
     return draft_summary(db, draft)
 
 
+def toggle_guide(db: Session, actor: Actor, guide_id: int, included: bool) -> bool:
+    """Check or uncheck one guide without recomputing the totals (the page keeps them by the row it
+    shows): one conditional UPDATE. True when the guide's choice changed, False when it already was so."""
+    require_provider(actor)
+    draft = require_draft(db, actor)
+    value = None if bool(included) == draft.include_by_default else bool(included)
+    shown = func.coalesce(DraftGuide.included, draft.include_by_default)
+    result = db.execute(
+        update(DraftGuide)
+        .where(DraftGuide.draft_id == draft.id, DraftGuide.guide_id == guide_id, shown != bool(included))
+        .values(included=value)
+    )
+    if result.rowcount == 1:
+        _touch(db, draft)
+        return True
+    if db.exec(select(DraftGuide.guide_id).where(DraftGuide.draft_id == draft.id,
+                                                 DraftGuide.guide_id == guide_id)).first() is None:
+        raise NotFound(GUIDE_NOT_IN_DRAFT)
+    return False
+
+
 def set_all_included(db: Session, actor: Actor, included: bool) -> DraftSummary:
     """Select all / none: flip the default and clear the per-guide exceptions (corrected dates stay)."""
     require_provider(actor)
@@ -124,6 +146,14 @@ def change_performed_date(
     db: Session, actor: Actor, guide_id: int, new_date: date | str, *, today: date | None = None
 ) -> DraftSummary:
     """Correct a guide's "Realização". The guide stays in the draft even if the new date leaves the period."""
+    correct_performed_date(db, actor, guide_id, new_date, today=today)
+    return draft_summary(db, require_draft(db, actor))
+
+
+def correct_performed_date(
+    db: Session, actor: Actor, guide_id: int, new_date: date | str, *, today: date | None = None
+) -> date:
+    """`change_performed_date` without the totals (a date changes none): the Realização now stored."""
     provider_id = require_provider(actor)
     draft = require_draft(db, actor)
     offered, guide = draft_guide(db, draft, provider_id, guide_id)
@@ -131,7 +161,7 @@ def change_performed_date(
     offered.performed_on = None if new_date == guide.performed_on else new_date
     db.add(offered)
     _touch(db, draft)
-    return draft_summary(db, draft)
+    return new_date
 
 
 def add_extra_item(
@@ -142,10 +172,13 @@ def add_extra_item(
     *,
     quantity: Decimal | int | str = Decimal(1),
     unit_value: Decimal | int | str | None = None,
+    merge: bool | None = None,
 ) -> DraftSummary:
     """Add a fee (TUSS 18), material (19) or medication (20) to a guide; the value defaults to the contracted price.
 
     Quantity and value may be text as the provider typed it (`1,2345`, `1.500,00`) or Decimal.
+    An item the guide already has is `RepeatedItem` (nothing written) unless the caller says what to
+    do: `merge=True` adds the quantity to the existing line (at its value), `merge=False` adds a line.
     """
     provider_id = require_provider(actor)
     draft = require_draft(db, actor)
@@ -155,10 +188,30 @@ def add_extra_item(
         raise NotFound("Item não encontrado no catálogo.")
     require_extra_table(item.table_code)
     quantity, unit_value = period.extra_item_amounts(quantity, item.price if unit_value is None else unit_value)
-    db.add(DraftExtraItem(draft_id=draft.id, guide_id=guide_id, table_code=item.table_code, code=item.code,
-                          description=item.name, quantity=quantity, unit_value=unit_value))
+    existing = db.exec(
+        select(DraftExtraItem).where(DraftExtraItem.draft_id == draft.id, DraftExtraItem.guide_id == guide_id,
+                                     DraftExtraItem.table_code == item.table_code, DraftExtraItem.code == item.code)
+        .order_by(DraftExtraItem.id)
+    ).first()
+    if existing is not None and merge is None:
+        raise RepeatedItem(item.code, item.name, existing.quantity)
+    if existing is not None and merge:
+        existing.quantity, _ = period.extra_item_amounts(existing.quantity + quantity, existing.unit_value)
+        db.add(existing)
+    else:
+        db.add(DraftExtraItem(draft_id=draft.id, guide_id=guide_id, table_code=item.table_code, code=item.code,
+                              description=item.name, quantity=quantity, unit_value=unit_value))
     _touch(db, draft)
     return draft_summary(db, draft)
+
+
+class RepeatedItem(DomainError):
+    """The guide already has this item: the provider chooses between one line or two."""
+
+    def __init__(self, code: str, name: str, quantity: Decimal) -> None:
+        super().__init__(f"A guia já tem o item {code} ({name}), quantidade {fmt.quantity(quantity)}. "
+                         "Somar a quantidade à linha existente?")
+        self.item_code, self.item_name, self.existing_quantity = code, name, quantity
 
 
 def remove_extra_item(db: Session, actor: Actor, extra_item_id: int) -> DraftSummary:

@@ -18,6 +18,7 @@ from copass_app.models import (
     Beneficiary,
     BilledItem,
     BillingDraft,
+    CatalogItem,
     DraftExtraItem,
     DraftGuide,
     Guide,
@@ -202,15 +203,17 @@ def _page_items(db: Session, draft: BillingDraft, guide_ids: list[int]) -> dict[
             id=item.id, table_code=item.table_code, code=item.code, description=item.description,
             quantity=item.performed_qty, unit_value=item.unit_value,
             total=to_money(item.performed_qty * item.unit_value)))
-    for extra in db.exec(
-        select(DraftExtraItem)
+    for extra, contracted in db.exec(
+        select(DraftExtraItem, CatalogItem.price)
+        .outerjoin(CatalogItem, and_(CatalogItem.table_code == DraftExtraItem.table_code,
+                                     CatalogItem.code == DraftExtraItem.code))
         .where(DraftExtraItem.draft_id == draft.id, DraftExtraItem.guide_id.in_(guide_ids))
         .order_by(DraftExtraItem.id)
     ):
         items[extra.guide_id].append(DraftItemView(
             id=None, table_code=extra.table_code, code=extra.code, description=extra.description,
             quantity=extra.quantity, unit_value=extra.unit_value,
-            total=to_money(extra.quantity * extra.unit_value), extra_item_id=extra.id))
+            total=to_money(extra.quantity * extra.unit_value), extra_item_id=extra.id, contracted_value=contracted))
     return items
 
 

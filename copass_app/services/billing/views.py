@@ -32,10 +32,16 @@ class DraftItemView:
     unit_value: Decimal
     total: Decimal
     extra_item_id: int | None = None  # DraftExtraItem id for an added item
+    contracted_value: Decimal | None = None  # the catalog's price of an added item
 
     @property
     def is_extra(self) -> bool:
         return self.extra_item_id is not None
+
+    @property
+    def above_contract(self) -> bool:
+        """Accepted (the provider may have a newer agreement) but shown: the critique may propose a glosa."""
+        return self.contracted_value is not None and self.unit_value > self.contracted_value
 
 
 @dataclass(frozen=True)
