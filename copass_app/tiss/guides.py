@@ -40,6 +40,12 @@ LOT_PATH = "/mensagemTISS/prestadorParaOperadora/loteGuias"
 GUIDES_ELEMENT = qualified("prestadorParaOperadora/loteGuias/guiasTISS")
 
 
+# TISS decimals have at most 12 digits (st_decimal12-2); past this a value is not one and is left
+# unread (the XSD reports it): '1E+30' or 30 nines made the totals' sum and money() raise.
+_MAX_MAGNITUDE = 17
+_MAX_DIGITS = 28  # the decimal context's precision
+
+
 def to_decimal(text: str | None) -> Decimal | None:
     if not text:
         return None
@@ -47,7 +53,9 @@ def to_decimal(text: str | None) -> Decimal | None:
         value = Decimal(text)  # surrounding whitespace is accepted
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite() or len(value.as_tuple().digits) > _MAX_DIGITS:
+        return None
+    return value if value.is_zero() or abs(value.adjusted()) <= _MAX_MAGNITUDE else None
 
 
 def to_date(text: str | None) -> date | None:

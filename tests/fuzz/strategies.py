@@ -98,6 +98,21 @@ def _change_value(data: bytes, position: int, choice: int) -> bytes:
     return data[: leaf.start(2)] + VALUES[choice % len(VALUES)] + data[leaf.end(2):]
 
 
+_NUMERIC_LEAF = re.compile(rb"<(ans:(?:valor|quantidade|qtd|reducao)[A-Za-z]*)>([^<]*)</\1>")
+NUMBERS = [b"1E+999999", b"1E+30", b"1E-999999", b"99999999999999999999999999999999.99", b"-0.00", b"-1.00",
+           b"0.000000000000000000000000000001", b"NaN", b"-Infinity", b" 1.00 ", b"1,00", b"0x10", b"1e2",
+           b"12345678901.23", b"99999999.99", b"0.001", b"+1.00", b"\xd9\xa3", b""]
+
+
+def _change_number(data: bytes, position: int, choice: int) -> bytes:
+    """A money or quantity value (the totals check and check 6 do arithmetic on them)."""
+    leaves = list(_NUMERIC_LEAF.finditer(data))
+    if not leaves:
+        return data
+    leaf = leaves[position % len(leaves)]
+    return data[: leaf.start(2)] + NUMBERS[choice % len(NUMBERS)] + data[leaf.end(2):]
+
+
 _ENCODINGS = [b"UTF-8", b"ISO-8859-1", b"US-ASCII", b"UTF-16", b"latin1", b"EBCDIC", b"", b"utf-8\x00", b"x" * 600]
 
 
@@ -149,8 +164,8 @@ def _inject_reference(data: bytes, position: int, choice: int, *, path: str) -> 
     return body
 
 
-MUTATORS = [_flip, _truncate, _duplicate_element, _remove_element, _change_value, _swap_encoding, _huge_attribute,
-            _deep_nesting]
+MUTATORS = [_flip, _truncate, _duplicate_element, _remove_element, _change_value, _change_number, _change_number,
+            _swap_encoding, _huge_attribute, _deep_nesting]
 
 
 @st.composite
