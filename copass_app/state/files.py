@@ -14,24 +14,27 @@ from copass_app.services import audit, batches, xml_lots
 from copass_app.services.access import Actor
 from copass_app.state.auth import call_service, record_id
 
-# kind: (service returning (file name, bytes), MIME type, audited entity, what the audit row calls it)
+# kind: (service returning (file name, bytes), MIME type, audited entity, what the audit row calls it).
+# The entity is None when the service itself writes the download's audit row (the XML lot's files).
 FETCHERS = {
-    "error_report": (xml_lots.error_report_pdf, "application/pdf", "upload_record", "relatório de erros (PDF)"),
-    "original": (xml_lots.original_file, "application/xml", "upload_record", "arquivo XML enviado"),
-    "receipt": (xml_lots.protocol_receipt_xml, "application/xml", "upload_record", "protocolo de recebimento (XML)"),
+    "error_report": (xml_lots.error_report_pdf, "application/pdf", None, "relatório de erros (PDF)"),
+    "original": (xml_lots.original_file, "application/xml", None, "arquivo XML enviado"),
+    "receipt": (xml_lots.protocol_receipt_xml, "application/xml", None, "protocolo de recebimento (XML)"),
     "protocol": (batches.protocol_pdf, "application/pdf", "batch", "protocolo (PDF)"),
 }
 
 Fetch = Callable[[Session, Actor], tuple[str, bytes]]
 
 
-async def download(state: rx.State, fetch: Fetch, *, mime_type: str, entity: str, entity_id: object,
+async def download(state: rx.State, fetch: Fetch, *, mime_type: str, entity: str | None, entity_id: object,
                    what: str, audience: Audience | None = Audience.PROVIDER):
-    """Send the file `fetch(db, actor)` returns, audited as a download of `what` of record `entity`/`entity_id`."""
+    """Send the file `fetch(db, actor)` returns, audited as a download of `what` of record `entity`/`entity_id`
+    (`entity` None: the service already audits it)."""
 
     def audited(db: Session, actor: Actor) -> tuple[str, bytes]:
         filename, data = fetch(db, actor)
-        audit.record(db, actor, "file.download", entity, entity_id, f"Download: {what} · {filename}")
+        if entity is not None:
+            audit.record(db, actor, "file.download", entity, entity_id, f"Download: {what} · {filename}")
         return filename, data
 
     found, event = await call_service(state, audited, audience=audience)

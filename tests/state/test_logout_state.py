@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
 
 import reflex as rx
 from sqlmodel import select
@@ -17,6 +19,7 @@ from copass_app.state.auth import AuthState
 from copass_app.state.batches import BatchesState
 from copass_app.state.guides import GuidesState
 from copass_app.state.login import LoginState
+from copass_app.state.uploads import UploadState
 from tests.factories import PASSWORD
 from tests.state.conftest import browser_tab, says
 
@@ -104,3 +107,16 @@ def test_staff_logout_also_clears_the_tab(db, factory, login):
     tab = browser_tab(AuthState, login(role=Role.STAFF))
     event = asyncio.run(tab.logout())
     assert says(event, LOGIN.path) and tab.session_token == ""
+
+
+def test_each_download_of_an_uploaded_file_is_audited_once(db, factory, login):
+    token = login(factory.provider())
+    tab = browser_tab(UploadState, token)
+    data = b"<?xml version='1.0'?><nao-e-tiss/>"
+    asyncio.run(tab.handle_upload([rx.UploadFile(file=BytesIO(data), path=Path("lote-ruim.xml"), size=len(data))]))
+    upload_id = str(tab.result.upload_id)
+    for kind in ("original", "error_report"):
+        assert "download" in str(asyncio.run(tab.download(kind, upload_id))).lower()
+    db.expire_all()
+    rows = db.exec(select(AuditLog).where(AuditLog.action == "file.download")).all()
+    assert len(rows) == 2 and {r.entity_id for r in rows} == {upload_id}
