@@ -27,6 +27,7 @@ from tests.fuzz.strategies import LEAK_MARKER
 FIELD = "Campo Sob Teste"
 MAX_PEAK_BYTES = 50_000_000
 TISS_CODES = set(codes.RAISED)
+RULES_TOLERATED = {codes.GUIDE_TOTAL_MISMATCH}
 
 
 # --- typed input ------------------------------------------------------------------------------
@@ -181,9 +182,12 @@ class RulesWorld:
 
 
 def check_rules(world: RulesWorld, data: bytes) -> LotCheck | None:
-    """check_lot on a lot that passed checks 1–5 gives LotIssues with TISS codes, never an exception."""
+    """check_lot on a schema-valid lot gives LotIssues with TISS codes, never an exception.
+
+    A guide total that no longer adds up (5042, after a repeated or dropped item) is still a
+    schema-valid lot, so check 6 runs on it too."""
     lot = validate_lot(data, filename="fuzz.xml")
-    if not lot.valid:
+    if not lot.readable or any(issue.code not in RULES_TOLERATED for issue in lot.errors):
         return None
     try:
         result = check_lot(world.db, world.provider, lot)

@@ -39,28 +39,42 @@ def build_worlds(db: Session) -> tuple[SearchWorld, RulesWorld]:
     return SearchWorld(db=db, actor=actor), RulesWorld(db=db, provider=clinic, lot=lot)
 
 
-# Values check 6 reads, plausible enough to pass the XSD often.
-_RULE_VALUES = ["10000100000001", "10000100000004", "10000200000006", "", "1", "40301630", "99999999", "22", "19",
-                "20", "00", "1.0000", "2.0000", "999.0000", "0.0001", "25.50", "0.00", "99999999.99",
-                "2026-02-28", "1900-01-01", "2099-12-31", "1999-12-31", "100001", "100002", "345678", "999999",
-                "034567800000001", "501", "77", "502"]
+# The fields check 6 reads, with values that keep the XSD satisfied often (other guides, other
+# providers, billed items, dates around authorization and validity, quantities above authorized).
+_FIELD_VALUES = {
+    "numeroGuiaPrestador": ["10000100000001", "10000100000004", "10000100000005", "10000200000006", "1", "X"],
+    "numeroGuiaOperadora": ["3456780000000001", "3456780000000006", "3456780000000099", "0"],
+    "numeroCarteira": ["034567800000001", "034567800000002", "999", "0"],
+    "codigoProcedimento": ["40301630", "10101012", "90000001", "99999999"],
+    "codigoTabela": ["22", "18", "19", "20", "00", "98"],
+    "quantidadeExecutada": ["1", "1.0000", "2", "999.9999", "0.0001", "0"],
+    "dataExecucao": ["2026-02-28", "1900-01-01", "2099-12-31", "1999-12-31", "2026-03-10"],
+    "numeroLote": ["501", "77", "502", "0", "999999999999"],
+    "codigoPrestadorNaOperadora": ["100001", "100002", "999999", "1"],
+    "registroANS": ["345678", "999999", "000000"],
+    "CNPJ": ["00000001000191", "12345678000190"],
+}
+_REPEATABLE = {NS_PREFIX + name for name in ("guiaSP-SADT", "procedimentoExecutado", "despesa")}
 
 
 @st.composite
 def rules_lot(draw, base: bytes) -> bytes:
-    """The provider's valid lot with values changed, guides or items repeated or dropped, then rehashed."""
+    """The provider's valid lot with fields changed and guides or items repeated or dropped, rehashed."""
     root = parse_xml(base).getroot()
     for _ in range(draw(st.integers(min_value=1, max_value=6))):
-        elements = [e for e in root.iter(etree.Element) if e.getparent() is not None]
-        element = draw(st.sampled_from(elements))
-        action = draw(st.sampled_from(["value", "value", "value", "copy", "drop"]))
-        if action == "value" and len(element) == 0:
-            element.text = draw(st.sampled_from(_RULE_VALUES) | st.text(
-                st.characters(max_codepoint=255, categories=["L", "N", "P", "Zs"]), max_size=20))
-        elif action == "copy" and element.tag != NS_PREFIX + "epilogo":
-            element.addnext(etree.fromstring(etree.tostring(element)))
-        elif action == "drop" and element.tag != NS_PREFIX + "epilogo":
-            element.getparent().remove(element)
+        if draw(st.booleans()):
+            targets = [e for e in root.iter(*(NS_PREFIX + name for name in _FIELD_VALUES))]
+            if targets:
+                element = draw(st.sampled_from(targets))
+                element.text = draw(st.sampled_from(_FIELD_VALUES[element.tag[len(NS_PREFIX):]]))
+            continue
+        repeatable = [e for e in root.iter(*_REPEATABLE)]
+        if repeatable:
+            element = draw(st.sampled_from(repeatable))
+            if draw(st.booleans()) and len(element.getparent()) > 1:
+                element.getparent().remove(element)
+            else:
+                element.addnext(etree.fromstring(etree.tostring(element)))
     if root.find(f"{NS_PREFIX}epilogo/{NS_PREFIX}hash") is not None:
         set_hash(root)
     return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
