@@ -9,6 +9,8 @@ from copass_app import routes
 from copass_app.api import api_app
 from copass_app.components.feedback import connection_banner
 from copass_app.components.shell import FAVICON
+from copass_app.pages.account import account_page
+from copass_app.pages.audit import audit_page
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.guides import guides_page
@@ -17,6 +19,8 @@ from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
 from copass_app.pages.not_found import not_found_page
 from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
+from copass_app.state.account import AccountState
+from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
 from copass_app.state.guides import GuidesState
@@ -46,6 +50,8 @@ PAGES = {
     routes.API_TOKENS.path: (api_tokens_page, ApiTokensState.on_load),
     routes.STAFF_HOME.path: (staff_home_page, StaffHomeState.on_load),
     routes.RECEIVED_BATCHES.path: (received_batches_page, ReceivedBatchesState.on_load),
+    routes.AUDIT.path: (audit_page, AuditState.on_load),
+    routes.ACCOUNT.path: (account_page, AccountState.on_load),
 }
 
 app = rx.App(

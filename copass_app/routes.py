@@ -15,6 +15,7 @@ class Audience(StrEnum):
     PUBLIC = "public"  # no session needed
     PROVIDER = "provider"  # a provider's user
     STAFF = "staff"  # the operator's staff
+    SIGNED_IN = "signed_in"  # any logged-in user (provider or staff): in both menus
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,13 @@ UPLOAD_HISTORY = Route("/acompanhamento/envios", "Envios de XML", Audience.PROVI
 STAFF_HOME = Route("/operadora", "Prestadores credenciados", Audience.STAFF, MenuEntry("Operadora", "Prestadores"))
 RECEIVED_BATCHES = Route("/operadora/lotes", "Lotes recebidos", Audience.STAFF,
                          MenuEntry("Operadora", "Lotes recebidos"))
+AUDIT = Route("/operadora/auditoria", "Auditoria", Audience.STAFF, MenuEntry("Operadora", "Auditoria"))
+ACCOUNT = Route("/conta/senha", "Alterar senha", Audience.SIGNED_IN, MenuEntry("Minha conta", "Alterar senha"))
 
 # In menu order; later issues add their routes here.
 ROUTES: tuple[Route, ...] = (
     HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, STAFF_HOME, RECEIVED_BATCHES,
+    AUDIT, ACCOUNT,
 )
 PROVIDER_HOME = GUIDES
 APP_NAME = "Portal do Prestador"
@@ -73,8 +77,9 @@ def page_title(route: Route) -> str:
 def menu(audience: Audience) -> list[tuple[str, list[tuple[str, str]]]]:
     """(section, [(label, path)]) in registry order, for the shell's side menu."""
     sections: dict[str, list[tuple[str, str]]] = {}
+    shown = {audience, Audience.SIGNED_IN} if audience in (Audience.PROVIDER, Audience.STAFF) else {audience}
     for route in ROUTES:
-        if route.audience == audience and route.menu is not None:
+        if route.audience in shown and route.menu is not None:
             sections.setdefault(route.menu.section, []).append((route.menu.label, route.path))
     return list(sections.items())
 
