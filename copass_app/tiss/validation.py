@@ -280,9 +280,11 @@ def _total_issue(lot: _Lot, index: int, mismatch: Mismatch) -> LotIssue:
 
     relative = mismatch.relative_path
     target = lot.elements[index].find("/".join(NS_PREFIX + step for step in relative.split("/")))
+    declared, computed = money(mismatch.declared), money(mismatch.computed)
+    if declared == computed:  # 27.601 against 27.60: rounding to cents would hide the difference
+        declared, computed = (f"R$ {str(value).replace('.', ',')}" for value in (mismatch.declared, mismatch.computed))
     return LotIssue(
-        f"{lot.label(index)}: {mismatch.what} ({money(mismatch.declared)}) é diferente "
-        f"{mismatch.versus} ({money(mismatch.computed)}).",
+        f"{lot.label(index)}: {mismatch.what} ({declared}) é diferente {mismatch.versus} ({computed}).",
         code=codes.GUIDE_TOTAL_MISMATCH,
         line=target.sourceline if target is not None else lot.elements[index].sourceline,
         path=f"{lot.path(index)}/{relative}",

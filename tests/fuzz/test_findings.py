@@ -100,3 +100,12 @@ def test_hostile_xml_up_to_1_mb_does_not_grow_the_process_by_50_mb():
     assert done.returncode == 0, done.stderr
     growth, _ = (int(n) for n in done.stdout.split())
     assert growth < 50_000_000
+
+
+def test_a_total_off_by_a_fraction_of_a_cent_shows_both_exact_values():
+    # Was "o valor total informado (R$ 27,60) é diferente da soma dos itens (R$ 27,60)".
+    declared = re.search(rb"<ans:valorTotalGeral>([^<]*)<", SADT).group(1)
+    result = validate_lot(_with_value(SADT, b"valorTotalGeral", declared + b"1"))
+    message = next(issue.message for issue in result.errors if issue.code == codes.GUIDE_TOTAL_MISMATCH)
+    shown = declared.decode().replace(".", ",")
+    assert f"(R$ {shown}1) é diferente da soma dos itens (R$ {shown})" in message
