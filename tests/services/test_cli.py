@@ -112,3 +112,25 @@ def _installed_packages(names: set[str]) -> set[str]:
         if name == "copass_app" or any(str(where).startswith(tuple(site)) for where in locations):
             installed.add(name)
     return installed
+
+
+def test_operators_commands_speak_portuguese_and_exit_2_on_a_usage_error(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as usage:
+        main(["backup"])
+    assert usage.value.code == 2
+    assert "copass backup: erro: faltam os argumentos: DESTINO" in capsys.readouterr().err
+    for command in ("backup", "restore", "purge"):
+        with pytest.raises(SystemExit) as helped:
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert helped.value.code == 0 and out.startswith(f"uso: copass {command}") and "mostra esta ajuda e sai" in out
+    with pytest.raises(SystemExit):
+        main(["restore", "--help"])
+    assert "já têm dados" in capsys.readouterr().out
+
+
+def test_restore_of_a_folder_that_is_not_a_backup_exits_1_with_a_message(tmp_path, capsys):
+    assert main(["restore", str(tmp_path)]) == 1
+    assert "não é uma cópia do portal (manifest.json ausente)" in capsys.readouterr().err
