@@ -177,8 +177,12 @@ def enforce_refused_quota(db: Session, provider_id: int, *, now: datetime | None
     commit). Returns how many files were over."""
     now = clock.as_utc(now) if now else clock.now()
     report = PurgeReport(False)
-    contents = _contents(db, provider_id, now)
-    over = _over_quota(contents)
+    try:
+        contents = _contents(db, provider_id, now)
+        over = _over_quota(contents)
+    except settings.InvalidSetting:  # an operator's typo must not refuse providers' uploads; `copass purge` says it
+        logger.exception("refused quota not applied")
+        return 0
     for content in over:
         _mark(db, report, "quota", content.path, content.record_ids, content.provider_id, now)
     if over:

@@ -229,3 +229,10 @@ def test_purge_refuses_a_setting_it_cannot_read(db, private, monkeypatch, capsys
     monkeypatch.setenv("COPASS_RETENTION_DAYS", "noventa")
     assert main(["purge"]) == 1
     assert "Erro: COPASS_RETENTION_DAYS deve ser um número inteiro" in capsys.readouterr().err
+
+
+def test_a_quota_setting_it_cannot_read_never_stops_a_refusal_from_being_recorded(db, clinic, private, monkeypatch):
+    _, actor = clinic
+    monkeypatch.setenv("COPASS_REFUSED_QUOTA_MB", "-5")
+    refused = send(actor, refused_file(60))
+    assert record(db, refused).stored_path and not record(db, refused).accepted
