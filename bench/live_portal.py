@@ -101,7 +101,8 @@ def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float
 
 
 @contextmanager
-def live_portal(*, prod: bool = True, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[LivePortal]:
+def live_portal(*, prod: bool = True, workers: int = 1,
+                extra_env: dict[str, str] | None = None) -> Iterator[LivePortal]:
     """The portal on free ports with its own SQLite file and the demo data; stopped on exit.
 
     `prod`: the production build (`reflex run --env prod`: one port for frontend and backend);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app import routes
+from copass_app.components.feedback import empty_state
 from copass_app.components.forms import field_label, labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.ui import pager
@@ -12,12 +13,28 @@ from copass_app.state.billing import CATALOG_LABELS, BillingState, DraftGuideCar
 
 
 def _period_form() -> rx.Component:
+    by_dates = BillingState.period_mode == "dates"
     return rx.form(
         rx.hstack(
-            labelled_field("Realizadas de", rx.input(type="date", name="start"), field_id="period-start"),
-            labelled_field("Realizadas até", rx.input(type="date", name="end"), field_id="period-end"),
-            rx.text("ou", size="2", color_scheme="gray", padding_bottom="0.4em"),
-            labelled_field("Competência", rx.input(type="month", name="competence"), field_id="period-competence"),
+            rx.vstack(
+                rx.text("Escolher por", size="2", weight="medium", id="period-mode-label"),
+                rx.segmented_control.root(
+                    rx.segmented_control.item("Por período", value="dates"),
+                    rx.segmented_control.item("Por competência", value="competence"),
+                    value=BillingState.period_mode, on_change=BillingState.set_period_mode, id="period-mode",
+                    custom_attrs={"aria-labelledby": "period-mode-label"},
+                ),
+                spacing="1",
+            ),
+            rx.cond(
+                by_dates,
+                rx.hstack(
+                    labelled_field("Realizadas de", rx.input(type="date", name="start"), field_id="period-start"),
+                    labelled_field("Realizadas até", rx.input(type="date", name="end"), field_id="period-end"),
+                    spacing="3", wrap="wrap",
+                ),
+                labelled_field("Competência", rx.input(type="month", name="competence"), field_id="period-competence"),
+            ),
             rx.button(rx.icon("receipt", size=16), "Faturar", type="submit", id="faturar", size="3"),
             align="end",
             spacing="3",
@@ -25,6 +42,27 @@ def _period_form() -> rx.Component:
         ),
         on_submit=BillingState.open_period,
         reset_on_submit=False,
+    )
+
+
+def _discard_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Descartar as alterações deste faturamento?"),
+            rx.alert_dialog.description(
+                "Outro período começa um faturamento novo: as guias desmarcadas, as datas corrigidas e os itens "
+                "adicionados ao faturamento atual serão perdidos."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Manter o faturamento atual", variant="soft", color_scheme="gray",
+                                                 on_click=BillingState.keep_draft, id="discard-keep")),
+                rx.alert_dialog.action(rx.button("Descartar e faturar o novo período", color_scheme="red",
+                                                 on_click=BillingState.confirm_discard, id="discard-confirm")),
+                justify="end", spacing="3", margin_top="1em", wrap="wrap",
+            ),
+        ),
+        open=BillingState.discard_open,
+        id="discard-dialog",
     )
 
 
@@ -61,9 +99,16 @@ def _summary_bar() -> rx.Component:
 
 
 def _confirm_button() -> rx.Component:
+    nothing = BillingState.summary.guides == 0
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open",
-                                          color_scheme="teal")),
+        rx.vstack(
+            rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open",
+                                              color_scheme="teal", disabled=nothing,
+                                              custom_attrs={"aria-describedby": "confirm-reason"})),
+            rx.cond(nothing, rx.text("Marque ao menos uma guia para enviar.", size="1", color_scheme="gray",
+                                     id="confirm-reason")),
+            spacing="1",
+        ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Confirmar envio"),
             rx.alert_dialog.description(
@@ -128,7 +173,13 @@ def _item_row(item: DraftItemLine) -> rx.Component:
         rx.table.cell(item.code),
         rx.table.cell(item.description),
         rx.table.cell(item.quantity, text_align="right"),
-        rx.table.cell(item.unit_value, text_align="right", white_space="nowrap"),
+        rx.table.cell(
+            rx.vstack(rx.text(item.unit_value),
+                      rx.cond(item.above_contract != "",
+                              rx.text(item.above_contract, size="1", color_scheme="amber",
+                                      class_name="above-contract")),
+                      spacing="0", align="end"),
+            text_align="right", white_space="nowrap"),
         rx.table.cell(item.total, text_align="right", white_space="nowrap"),
         rx.table.cell(rx.cond(
             item.extra_id > 0,
@@ -141,11 +192,14 @@ def _item_row(item: DraftItemLine) -> rx.Component:
 
 
 def _guide_card(guide: DraftGuideCard) -> rx.Component:
-    date_id = "performed-" + guide.id.to_string()
+    key = guide.id.to_string()
+    date_id = "performed-" + key
+    included = BillingState.included[key]
+    changed = BillingState.date_changed[key]
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.checkbox(checked=guide.included,
+                rx.checkbox(checked=included,
                             on_change=lambda value: BillingState.toggle_guide(guide.id, value),
                             class_name="guide-check", size="3", aria_label="Incluir a guia " + guide.number),
                 rx.vstack(
@@ -159,10 +213,11 @@ def _guide_card(guide: DraftGuideCard) -> rx.Component:
                 rx.spacer(),
                 rx.vstack(
                     field_label("Realização", date_id),
-                    rx.input(type="date", value=guide.performed_on, id=date_id,
+                    rx.input(type="date", value=BillingState.performed[key], id=date_id,
                              on_change=lambda value: BillingState.change_date(guide.id, value),
                              class_name="performed-date",
-                             border=rx.cond(guide.changed_date, f"1px solid {rx.color('amber', 8)}", "")),
+                             border=rx.cond(changed, f"1px solid {rx.color('amber', 8)}", "")),
+                    rx.cond(changed, rx.text("data corrigida", size="1", color_scheme="amber")),
                     spacing="1",
                 ),
                 rx.vstack(
@@ -194,33 +249,67 @@ def _guide_card(guide: DraftGuideCard) -> rx.Component:
             width="100%",
         ),
         width="100%",
-        opacity=rx.cond(guide.included, "1", "0.55"),
+        opacity=rx.cond(included, "1", "0.55"),
         class_name="billing-guide",
+        custom_attrs={"data-date-changed": rx.cond(changed, "sim", "não")},
     )
 
 
 def _catalog_hits() -> rx.Component:
-    return rx.box(
-        rx.foreach(BillingState.hits, lambda hit, index: rx.hstack(
-            rx.text(hit.code, size="2", width="7em", color_scheme="gray"),
-            rx.text(hit.name, size="2", flex="1"),
-            rx.text(hit.price, size="2", white_space="nowrap"),
-            padding="0.35em 0.5em",
-            cursor="pointer",
-            border_radius="4px",
-            background=rx.cond(BillingState.selected_hit == index, rx.color("accent", 4), "transparent"),
-            on_click=BillingState.pick(index),
-            on_double_click=BillingState.pick_and_add(index),
-            class_name="catalog-hit",
+    return rx.cond(
+        BillingState.searched & (BillingState.hits.length() == 0),
+        empty_state("Nenhum item encontrado no catálogo",
+                    "Confira a grafia, busque por outra palavra ou pelo código TUSS, ou troque a tabela.",
+                    id="catalog-empty"),
+        rx.box(
+            # Buttons: Tab reaches each hit, Enter or a click chooses it; the arrows move from the search field.
+            rx.foreach(BillingState.hits, lambda hit, index: rx.el.button(
+                rx.hstack(
+                    rx.text(hit.code, size="2", width="7em", color_scheme="gray"),
+                    rx.text(hit.name, size="2", flex="1", text_align="left"),
+                    rx.text(hit.price, size="2", white_space="nowrap"),
+                    width="100%",
+                ),
+                type="button",
+                padding="0.35em 0.5em",
+                cursor="pointer",
+                border="none",
+                border_radius="4px",
+                width="100%",
+                background=rx.cond(BillingState.selected_hit == index, rx.color("accent", 4), "transparent"),
+                custom_attrs={"aria-pressed": rx.cond(BillingState.selected_hit == index, "true", "false")},
+                on_click=BillingState.pick(index),
+                on_double_click=BillingState.pick(index),
+                class_name="catalog-hit",
+            )),
+            max_height="16em",
+            overflow_y="auto",
             width="100%",
-        )),
-        max_height="16em",
-        overflow_y="auto",
-        width="100%",
-        border=f"1px solid {rx.color('gray', 5)}",
-        border_radius="6px",
-        id="catalog-hits",
+            border=f"1px solid {rx.color('gray', 5)}",
+            border_radius="6px",
+            id="catalog-hits",
+        ),
     )
+
+
+def _repeat_question() -> rx.Component:
+    return rx.cond(BillingState.repeat_question != "", rx.callout.root(
+        rx.callout.icon(rx.icon("copy")),
+        rx.vstack(
+            rx.text(BillingState.repeat_question, size="2"),
+            rx.hstack(
+                rx.button("Somar à linha existente", size="1", on_click=BillingState.add_repeated(True),
+                          id="repeat-merge"),
+                rx.button("Adicionar outra linha", size="1", variant="soft", on_click=BillingState.add_repeated(False),
+                          id="repeat-new-line"),
+                rx.button("Cancelar", size="1", variant="soft", color_scheme="gray",
+                          on_click=BillingState.cancel_repeat, id="repeat-cancel"),
+                spacing="2", wrap="wrap",
+            ),
+            spacing="2",
+        ),
+        color_scheme="amber", width="100%", id="repeat-question", role="alertdialog",
+    ))
 
 
 def _catalog_dialog() -> rx.Component:
@@ -256,6 +345,7 @@ def _catalog_dialog() -> rx.Component:
                     align="end",
                     spacing="3",
                 ),
+                _repeat_question(),
                 rx.cond(BillingState.added_in_dialog.length() > 0, rx.vstack(
                     rx.text("Adicionados nesta guia:", size="2", weight="bold"),
                     rx.foreach(BillingState.added_in_dialog, lambda line: rx.text("• ", line, size="2")),
@@ -281,14 +371,16 @@ def billing_page() -> rx.Component:
         rx.text("Escolha o período de realização e clique em Faturar: a lista traz as guias autorizadas e realizadas "
                 "no período que ainda não foram faturadas.", size="2", color_scheme="gray"),
         _period_form(),
+        _discard_dialog(),
         rx.cond(BillingState.confirmed.length() > 0, _confirmed()),
         rx.cond(
             BillingState.has_draft,
             rx.vstack(
                 _summary_bar(),
                 rx.cond(BillingState.guides.length() == 0,
-                        rx.callout("Nenhuma guia autorizada e realizada no período está pendente de faturamento.",
-                                   icon="info", id="no-guides")),
+                        empty_state("Nenhuma guia a faturar neste período",
+                                    "Só aparecem guias autorizadas, realizadas no período e ainda não faturadas. "
+                                    "Escolha outro período e clique em Faturar.", id="no-guides")),
                 rx.foreach(BillingState.guides, _guide_card),
                 pager(BillingState.page, BillingState.page_count, BillingState.summary.available,
                       BillingState.go_to_page),

@@ -9,6 +9,7 @@ who asked for it. Imports nothing else of the app's states.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -56,6 +57,10 @@ class AuthState(rx.State):
     user_login: str = ""
     provider_name: str = ""
     is_staff: bool = False
+    # The last session check of this tab (backend only): see `call_service(..., cached_session=True)`.
+    _checked_token: str = ""
+    _checked_actor: Actor | None = None
+    _checked_at: float = 0.0
 
     def show_user(self, user: SessionUser | None) -> None:
         user = user or NOBODY
@@ -100,6 +105,7 @@ class _Checked:
     user: SessionUser | None  # None: no live session
     allowed: bool = False
     result: Any = None
+    actor: Actor | None = None
 
 
 def _may_enter(actor: Actor, audience: Audience | None) -> bool:
@@ -110,35 +116,49 @@ def _may_enter(actor: Actor, audience: Audience | None) -> bool:
     return True  # public pages, or any logged-in user
 
 
+SESSION_RECHECK_SECONDS = 5.0
+
+
 async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *,
-                       audience: Audience | None = Audience.PROVIDER, retries: int = 0) -> tuple[T | None, Any]:
+                       audience: Audience | None = Audience.PROVIDER, retries: int = 0,
+                       cached_session: bool = False) -> tuple[T | None, Any]:
     """Run `action(db, actor)` for the logged-in user, off the event loop: (its result, the event to return).
 
     `audience` is the role the action is for (None: any logged-in user). No live session redirects
     to the login (coming back here afterwards), the wrong role to that user's home, and a refusal
     becomes a toast with its Portuguese message. `retries` goes to `perform` (lost races).
+
+    `cached_session`: for frequent, undoable events (a checkbox, a date, a page of a list): the
+    session this tab checked less than SESSION_RECHECK_SECONDS ago, for the same token, is taken
+    without its queries. A logout elsewhere, an expiry or a deactivation then takes effect within
+    those seconds; everything else (confirmations, estornos, uploads: the default) checks every time.
     """
     auth = await state.get_state(AuthState)
     token = auth.session_token
+    fresh = time.time() - auth._checked_at < SESSION_RECHECK_SECONDS and auth._checked_token == token
+    cached = auth._checked_actor if cached_session and token and fresh else None
 
     def checked_action(db: Session) -> _Checked:
-        actor = auth_service.actor_for_token(db, token)
+        actor = cached or auth_service.actor_for_token(db, token)
         if actor is None:
             return _Checked(None)
         if not _may_enter(actor, audience):
             return _Checked(SessionUser.of(actor))
         user = SessionUser.of(actor)
         try:
-            return _Checked(user, True, action(db, actor))
+            return _Checked(user, True, action(db, actor), actor)
         except TracedRefusal as refusal:  # the trace's result (a refused lot's outcome) is the action's result
             write_trace = refusal.write_trace
-            raise TracedRefusal(lambda trace_db: _Checked(user, True, write_trace(trace_db))) from None
+            raise TracedRefusal(lambda trace_db: _Checked(user, True, write_trace(trace_db), actor)) from None
 
     try:
         checked = await run_unit(checked_action, retries=retries)
     except DomainError as error:
         return None, rx.toast.error(str(error), duration=TOAST_MS)
     auth.show_user(checked.user)
+    if cached is None:
+        auth._checked_token, auth._checked_at = token, time.time()  # wall clock: a tab may move between workers
+        auth._checked_actor = checked.actor
     if checked.user is None:  # ended, expired or never opened: nothing of whoever was here stays
         await forget_page_states(state)
         return None, rx.redirect(routes.login_path(state.router.url.path), replace=True)

@@ -7,7 +7,8 @@ they parse it with the one parser and refuse it with a message naming the field.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import Decimal
 
 import reflex as rx
 
@@ -17,105 +18,24 @@ from copass_app.services import catalog as catalog_service
 from copass_app.services.errors import DomainError
 from copass_app.services.paging import PAGE_SIZE
 from copass_app.state.auth import call_service, page_number, record_id
+from copass_app.state.billing_rows import (
+    CatalogHitLine,
+    ConfirmedLine,
+    DraftGuideCard,
+    DraftItemLine,
+    DraftSummaryView,
+    catalog_hit_line,
+    confirmed_line,
+    guide_card,
+    summary_view,
+)
 from copass_app.state.files import download_file
-from copass_app.vocabulary import EXTRA_ITEM_TABLE, GUIDE_TYPE
+from copass_app.vocabulary import EXTRA_ITEM_TABLE
+
+__all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine"]
 
 FEE_TABLES = ["18"]
 MATERIAL_TABLES = ["19", "20"]
-
-
-@dataclass
-class DraftSummaryView:
-    period: str = ""
-    competence: str = ""
-    guides: int = 0
-    available: int = 0
-    item_count: int = 0
-    value: str = ""
-
-
-def summary_view(summary: billing.DraftSummary) -> DraftSummaryView:
-    return DraftSummaryView(
-        period=f"{formatting.date_br(summary.period_start)} a {formatting.date_br(summary.period_end)}",
-        competence=formatting.competence(summary.competence),
-        guides=summary.guide_count_selected,
-        available=summary.guide_count_available,
-        item_count=summary.item_count_selected,
-        value=formatting.money(summary.value_selected),
-    )
-
-
-@dataclass
-class DraftItemLine:
-    table: str = ""
-    code: str = ""
-    description: str = ""
-    quantity: str = ""
-    unit_value: str = ""
-    total: str = ""
-    extra_id: int = 0  # an item added in billing (removable); 0 for the guide's own items
-
-
-@dataclass
-class DraftGuideCard:
-    id: int = 0
-    guide_type: str = ""
-    number: str = ""
-    operator_number: str = "—"
-    beneficiary: str = ""
-    card: str = ""
-    performed_on: str = ""  # ISO, as the date input wants it
-    changed_date: bool = False
-    included: bool = True
-    total: str = ""
-    lines: list[DraftItemLine] = field(default_factory=list)
-
-
-def guide_card(guide: billing.DraftGuideView) -> DraftGuideCard:
-    return DraftGuideCard(
-        id=guide.guide_id,
-        guide_type=GUIDE_TYPE.label(guide.guide_type),
-        number=guide.provider_guide_number,
-        operator_number=guide.operator_guide_number or "—",
-        beneficiary=guide.beneficiary_name,
-        card=guide.card_number,
-        performed_on=guide.performed_on.isoformat(),
-        changed_date=guide.performed_on != guide.original_performed_on,
-        included=guide.included,
-        total=formatting.money(guide.total),
-        lines=[DraftItemLine(item.table_code, item.code, item.description, formatting.quantity(item.quantity),
-                             formatting.money(item.unit_value), formatting.money(item.total), item.extra_item_id or 0)
-               for item in guide.items],
-    )
-
-
-@dataclass
-class ConfirmedLine:
-    batch_id: int = 0
-    protocol: str = ""
-    lot: str = ""
-    guides: int = 0
-    total: str = ""
-
-
-def confirmed_line(batch: billing.ConfirmedBatch) -> ConfirmedLine:
-    return ConfirmedLine(batch.batch_id, batch.protocol_number, batch.lot_number, batch.guide_count,
-                         formatting.money(batch.total))
-
-
-@dataclass
-class CatalogHitLine:
-    id: int = 0
-    code: str = ""
-    name: str = ""
-    unit: str = ""
-    price: str = ""
-    price_typed: str = ""  # the price as a provider would type it: 1.500,00
-
-
-def catalog_hit_line(hit: catalog_service.CatalogHit) -> CatalogHitLine:
-    price = formatting.money(hit.price)
-    return CatalogHitLine(hit.id, hit.code, hit.name, hit.unit, price, price.replace("R$", "").strip())
 
 
 @dataclass(frozen=True)
@@ -126,6 +46,7 @@ class _Shown:
     guides: tuple[DraftGuideCard, ...] = ()
     page: int = 1
     page_count: int = 1
+    summary_raw: billing.DraftSummary | None = None
 
 
 def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
@@ -137,16 +58,25 @@ def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
         found = billing.draft_page(db, actor, page=page, page_size=PAGE_SIZE)
     except DomainError:
         return _Shown()
-    return _Shown(summary_view(found.summary), tuple(guide_card(g) for g in found.rows), found.page, found.page_count)
+    return _Shown(summary_view(found.summary), tuple(guide_card(g) for g in found.rows), found.page, found.page_count,
+                  found.summary)
 
 
 class BillingState(rx.State):
     has_draft: bool = False
     summary: DraftSummaryView = DraftSummaryView()
     guides: list[DraftGuideCard] = []
+    # Per guide id (as text), apart from the cards: a click sends one small dict, not the page's cards.
+    included: dict[str, bool] = {}
+    performed: dict[str, str] = {}
+    date_changed: dict[str, bool] = {}
     page: int = 1
     page_count: int = 1
     confirmed: list[ConfirmedLine] = []
+    period_mode: str = "dates"  # "dates" or "competence": one explicit choice
+    discard_open: bool = False  # "Descartar as alterações deste faturamento?"
+    _pending_period: dict[str, str] = {}
+    _totals: tuple[int, int, int] = (0, 0, 0)  # selected guides, items, cents: kept incrementally
 
     # Catalog dialog ("Adicionar taxas" / "Adicionar materiais e medicamentos")
     dialog_open: bool = False
@@ -155,20 +85,31 @@ class BillingState(rx.State):
     dialog_tables: list[str] = []
     dialog_table: str = "18"
     search_term: str = ""
+    searched: bool = False  # a search ran: no hits shows the empty state
     hits: list[CatalogHitLine] = []
     selected_hit: int = -1
     quantity: str = "1"
     unit_value: str = ""
     added_in_dialog: list[str] = []
+    repeat_question: str = ""  # the guide already has the item: add to its line, or a second line?
 
     # ---- loading -------------------------------------------------------------------------
     def _apply(self, shown: _Shown) -> None:
         self.has_draft = shown.summary is not None
-        self.summary = shown.summary or DraftSummaryView()
+        self._set_summary(shown.summary_raw)
         self.guides = list(shown.guides)
+        self.included = {str(g.id): g.included for g in shown.guides}
+        self.performed = {str(g.id): g.performed_on for g in shown.guides}
+        self.date_changed = {str(g.id): g.changed_date for g in shown.guides}
         self.page, self.page_count = shown.page, shown.page_count
 
-    async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0):
+    def _set_summary(self, summary: billing.DraftSummary | None) -> None:
+        self.summary = summary_view(summary) if summary else DraftSummaryView()
+        self._totals = ((summary.guide_count_selected, summary.item_count_selected, int(summary.value_selected * 100))
+                        if summary else (0, 0, 0))
+
+    async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0,
+                   cached_session: bool = False):
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
         With `show`, the page then shows the draft as the database has it, read in the same unit of work.
@@ -179,7 +120,7 @@ class BillingState(rx.State):
             outcome = action(db, actor)
             return outcome, _draft_shown(db, actor, page, refresh=refresh) if show else None
 
-        found, event = await call_service(self, act_and_show, retries=retries)
+        found, event = await call_service(self, act_and_show, retries=retries, cached_session=cached_session)
         if found is None:
             return None, event
         outcome, shown = found
@@ -193,36 +134,72 @@ class BillingState(rx.State):
     @rx.event
     async def on_load(self):
         self.confirmed = []
-        self.dialog_open = False
+        self.dialog_open = self.discard_open = False
         self.page = 1
         return await self._run(lambda db, actor: None, refresh=True)
 
     # ---- period -----------------------------------------------------------------------------
     @rx.event
+    def set_period_mode(self, mode: str | list[str]):
+        mode = mode if isinstance(mode, str) else mode[0]
+        if mode in ("dates", "competence"):
+            self.period_mode = mode
+
+    @rx.event
     async def open_period(self, form: dict):
-        start, end, competence = (str(form.get(name, "")).strip() or None for name in ("start", "end", "competence"))
+        """"Faturar": asks first when another period would discard what the provider changed."""
+        self._pending_period = _period_of(form, self.period_mode)
+        period = self._pending_period
+        ask, event = await self._act(lambda db, actor: billing.would_discard_changes(db, actor, **period), show=False)
+        if event is not None or ask is None:
+            return event
+        if ask:
+            self.discard_open = True
+            return None
+        return await self._open_pending()
+
+    @rx.event
+    async def confirm_discard(self):
+        self.discard_open = False
+        return await self._open_pending()
+
+    @rx.event
+    def keep_draft(self):
+        self.discard_open = False
+
+    async def _open_pending(self):
+        period = dict(self._pending_period)
         self.page = 1
         self.confirmed = []
         # The service decides period versus competência (and refuses both).
-        return await self._run(lambda db, actor: billing.open_draft(db, actor, start=start, end=end,
-                                                                     competence=competence))
+        return await self._run(lambda db, actor: billing.open_draft(db, actor, **period))
 
     @rx.event
     async def go_to_page(self, page: int):
         self.page = page_number(page, self.page_count)
-        return await self._run(lambda db, actor: None)
+        _, event = await self._act(lambda db, actor: None, cached_session=True)
+        return event
 
     # ---- selection and dates -------------------------------------------------------------
     @rx.event
     async def toggle_guide(self, guide_id: int, included: bool):
-        summary, event = await self._act(
-            lambda db, actor: summary_view(billing.set_guide_included(db, actor, record_id(guide_id), bool(included))),
-            show=False)
-        if summary is not None:
-            self.summary = summary
-            # Only the toggled card changes: the rest of the page is as it was.
-            self.guides = [_with_included(g, bool(included)) if g.id == guide_id else g for g in self.guides]
-        return event
+        card = next((g for g in self.guides if g.id == guide_id), None)
+        if card is None:
+            return rx.toast.error(billing.GUIDE_NOT_IN_DRAFT)
+        included = bool(included)
+        changed, event = await self._act(lambda db, actor: billing.toggle_guide(db, actor, card.id, included),
+                                         show=False, cached_session=True)
+        if event is not None:
+            return event
+        # The database holds the choice; the page moves its totals by this card instead of re-adding the draft.
+        self.included[str(card.id)] = included
+        if changed:
+            sign = 1 if included else -1
+            guides, items, cents = self._totals
+            self._totals = (guides + sign, items + sign * card.item_count, cents + sign * card.total_cents)
+            self.summary = dataclasses.replace(self.summary, guides=self._totals[0], item_count=self._totals[1],
+                                               value=formatting.money(Decimal(self._totals[2]).scaleb(-2)))
+        return None
 
     @rx.event
     async def select_all(self, included: bool):
@@ -230,9 +207,22 @@ class BillingState(rx.State):
 
     @rx.event
     async def change_date(self, guide_id: int, value: str):
-        if not value:
-            return None
-        return await self._run(lambda db, actor: billing.change_performed_date(db, actor, record_id(guide_id), value))
+        key = str(guide_id)
+        if not value or key not in self.performed:
+            return
+        stored, event = await self._act(
+            lambda db, actor: billing.correct_performed_date(db, actor, record_id(guide_id), value),
+            show=False, cached_session=True)
+        if stored is None:
+            # Refused: the field shows the stored date again (it kept the refused one before).
+            shown = self.performed[key]
+            self.performed[key] = ""
+            yield event
+            self.performed[key] = shown
+            return
+        card = next(g for g in self.guides if str(g.id) == key)
+        self.performed[key] = stored.isoformat()
+        self.date_changed[key] = stored.isoformat() != card.original_performed_on
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
@@ -262,11 +252,13 @@ class BillingState(rx.State):
         self.dialog_tables = FEE_TABLES if kind == "fees" else MATERIAL_TABLES
         self.dialog_table = self.dialog_tables[0]
         self.search_term = ""
+        self.searched = False
         self.hits = []
         self.selected_hit = -1
         self.quantity = "1"
         self.unit_value = ""
         self.added_in_dialog = []
+        self.repeat_question = ""
         self.dialog_open = True
 
     @rx.event
@@ -290,22 +282,26 @@ class BillingState(rx.State):
     async def search(self, term: str):
         self.search_term = term = str(term)
         if len(term.strip()) < 2:
-            self.hits, self.selected_hit = [], -1
+            self.hits, self.selected_hit, self.searched = [], -1, False
             return None
         table = self.dialog_table
         hits, event = await call_service(
-            self, lambda db, actor: [catalog_hit_line(h) for h in catalog_service.search(db, table, term)])
+            self, lambda db, actor: [catalog_hit_line(h) for h in catalog_service.search(db, table, term)],
+            cached_session=True)
         if hits is None:
             return event
-        self.hits = hits
-        self.selected_hit = 0 if hits else -1
+        self.hits, self.searched = hits, True
+        self.selected_hit = -1
         if hits:
-            self.unit_value = hits[0].price_typed
+            self.pick(0)
         return None
 
     @rx.event
     def pick(self, index: int):
+        """Choose a hit (click, double-click, arrow keys): its contracted price fills the value; "Adicionar" adds."""
         if isinstance(index, int) and 0 <= index < len(self.hits):
+            if index != self.selected_hit:
+                self.quantity = "1"
             self.selected_hit = index
             self.unit_value = self.hits[index].price_typed
 
@@ -320,11 +316,6 @@ class BillingState(rx.State):
         return None
 
     @rx.event
-    async def pick_and_add(self, index: int):
-        self.pick(index)
-        return await self.add_selected()
-
-    @rx.event
     def set_quantity(self, value: str):
         self.quantity = str(value)
 
@@ -334,28 +325,57 @@ class BillingState(rx.State):
 
     @rx.event
     async def add_selected(self):
+        """"Adicionar"; an item the guide already has asks first (`repeat_question`): see `add_repeated`."""
+        return await self._add(None)
+
+    @rx.event
+    async def add_repeated(self, merge: bool):
+        """The answer to `repeat_question`: add the quantity to the existing line, or a line of its own."""
+        return await self._add(bool(merge))
+
+    async def _add(self, merge: bool | None):
         if not 0 <= self.selected_hit < len(self.hits):
             return rx.toast.error("Escolha um item da lista.")
         hit = self.hits[self.selected_hit]
         guide_id, item_id = self.dialog_guide_id, hit.id
         quantity, unit_value = self.quantity.strip() or "1", self.unit_value.strip() or None
-        summary, event = await self._act(lambda db, actor: summary_view(billing.add_extra_item(
-            db, actor, guide_id, item_id, quantity=quantity, unit_value=unit_value)), show=False)
-        if summary is None:
+        self.repeat_question = ""
+
+        def add(db, actor):
+            try:
+                return billing.add_extra_item(db, actor, guide_id, item_id, quantity=quantity, unit_value=unit_value,
+                                              merge=merge)
+            except billing.RepeatedItem as repeated:  # nothing was written: the provider chooses
+                return str(repeated)
+
+        outcome, event = await self._act(add, show=False)
+        if outcome is None:
             return event
-        self.summary = summary
+        if isinstance(outcome, str):
+            self.repeat_question = outcome
+            return None
+        self._set_summary(outcome)
         value = f"R$ {unit_value}" if unit_value else hit.price
-        self.added_in_dialog.append(f"{hit.code} · {hit.name} · {quantity} × {value}")
+        merged = " (somado à linha existente)" if merge else ""
+        self.added_in_dialog.append(f"{hit.code} · {hit.name} · {quantity} × {value}{merged}")
         self.quantity = "1"
         return rx.toast.success(f"Adicionado: {hit.name}")
+
+    @rx.event
+    def cancel_repeat(self):
+        self.repeat_question = ""
 
     @rx.event
     async def remove_extra(self, extra_item_id: int):
         return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))
 
 
-def _with_included(card: DraftGuideCard, included: bool) -> DraftGuideCard:
-    return dataclasses.replace(card, included=included)
+def _period_of(form: dict, mode: str) -> dict[str, str | None]:
+    """Only the fields of the chosen mode go to the service (which still refuses both)."""
+    typed = {name: str(form.get(name, "")).strip() or None for name in ("start", "end", "competence")}
+    if mode == "competence":
+        return {"start": None, "end": None, "competence": typed["competence"]}
+    return typed
 
 
 CATALOG_LABELS = {term.value: term.short_label for term in EXTRA_ITEM_TABLE}

@@ -12,7 +12,18 @@ from sqlmodel import select
 from copass_app.models import DraftExtraItem, DraftGuide
 from copass_app.services import billing
 from copass_app.services.errors import DomainError, NotFound
-from tests.services.test_billing import TODAY, clinic, guide_on, material, open_period, rows  # noqa: F401
+from tests.services.test_billing import TODAY, guide_on, open_period, rows
+
+
+@pytest.fixture
+def clinic(factory):
+    provider = factory.provider(name="Clínica A")
+    return provider, factory.actor(provider)
+
+
+@pytest.fixture
+def material(factory):
+    return factory.catalog_item("19", "70000018", "Seringa descartável 10 ml", Decimal("1.35"))
 
 
 def extra_lines(db):
@@ -24,7 +35,8 @@ def test_the_same_item_twice_asks_instead_of_adding_a_second_line(factory, db, c
     guide = guide_on(factory, provider, TODAY - timedelta(days=2))
     open_period(db, actor)
     billing.add_extra_item(db, actor, guide.id, material.id, quantity="2")
-    with pytest.raises(billing.RepeatedItem, match="já tem o item 70000018 .*quantidade 2.*Somar a quantidade") as asked:
+    asking = "já tem o item 70000018 .*quantidade 2.*Somar a quantidade"
+    with pytest.raises(billing.RepeatedItem, match=asking) as asked:
         billing.add_extra_item(db, actor, guide.id, material.id, quantity="3")
     assert asked.value.existing_quantity == Decimal(2)
     assert extra_lines(db) == [("70000018", Decimal(2), Decimal("1.35"))]
@@ -126,3 +138,20 @@ def test_correcting_a_date_returns_what_is_stored(factory, db, clinic):
     with pytest.raises(DomainError, match="futura"):
         billing.correct_performed_date(db, actor, guide.id, (TODAY + timedelta(days=1)).isoformat())
     assert rows(db, actor)[0].performed_on == earlier
+
+
+def test_another_period_would_discard_only_a_draft_with_changes(factory, db, clinic, material):
+    """"Faturar" again replaced the draft silently: the page now asks when this says True."""
+    provider, actor = clinic
+    guide = guide_on(factory, provider, TODAY - timedelta(days=2))
+    open_period(db, actor)
+    other = {"start": TODAY - timedelta(days=10), "end": TODAY, "today": TODAY}
+    assert not billing.would_discard_changes(db, actor, start=TODAY - timedelta(days=30), end=TODAY, today=TODAY)
+    assert not billing.would_discard_changes(db, actor, **other)  # nothing done yet
+    billing.toggle_guide(db, actor, guide.id, False)
+    assert billing.would_discard_changes(db, actor, **other)
+    billing.toggle_guide(db, actor, guide.id, True)
+    billing.add_extra_item(db, actor, guide.id, material.id)
+    assert billing.would_discard_changes(db, actor, **other)
+    # The same period keeps the choices: nothing to ask.
+    assert not billing.would_discard_changes(db, actor, start=TODAY - timedelta(days=30), end=TODAY, today=TODAY)

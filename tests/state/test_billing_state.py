@@ -70,12 +70,12 @@ def test_period_and_competence_together_are_refused_by_the_service(factory, logi
 
 def test_toggling_a_guide_changes_that_card_and_the_totals_only(factory, login):
     tab, guide = _billing_tab(factory, login)
-    assert tab.guides[0].included is True and tab.summary.guides == 1
+    assert tab.included[str(guide.id)] is True and tab.summary.guides == 1
     asyncio.run(tab.toggle_guide(guide.id, False))
-    assert tab.guides[0].included is False and tab.summary.guides == 0
+    assert tab.included[str(guide.id)] is False and tab.summary.guides == 0
     assert tab.summary.value == "R$ 0,00"
     asyncio.run(tab.on_load())  # what the database keeps
-    assert tab.guides[0].included is False
+    assert tab.included[str(guide.id)] is False
 
 
 def test_confirming_shows_the_protocols_and_ends_the_draft(factory, login):

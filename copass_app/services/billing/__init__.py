@@ -30,6 +30,7 @@ from copass_app.services.billing.draft import (
     set_all_included,
     set_guide_included,
     toggle_guide,
+    would_discard_changes,
 )
 from copass_app.services.billing.period import BOTH_PERIODS, MAX_PERIOD_DAYS, NO_PERIOD
 from copass_app.services.billing.queries import AUTHORIZED, GUIDE_NOT_IN_DRAFT, NO_DRAFT, draft_page
@@ -69,4 +70,5 @@ __all__ = [
     "set_all_included",
     "set_guide_included",
     "toggle_guide",
+    "would_discard_changes",
 ]

@@ -79,6 +79,25 @@ def open_draft(
     return draft_summary(db, draft)
 
 
+def would_discard_changes(
+    db: Session, actor: Actor, *, start: date | str | None = None, end: date | str | None = None,
+    competence: str | None = None, today: date | None = None,
+) -> bool:
+    """Would `open_draft` with this period throw away what the provider did (unchecked guides,
+    corrected dates, added items)? The same period keeps them; an untouched draft has nothing to lose."""
+    require_provider(actor)
+    start, end, competence = period.resolve_period(start, end, competence, today or clock.today())
+    draft = find_draft(db, actor)
+    if draft is None or (draft.period_start, draft.period_end, draft.competence) == (start, end, competence):
+        return False
+    if not draft.include_by_default:
+        return True
+    touched = select(DraftGuide.guide_id).where(
+        DraftGuide.draft_id == draft.id, (DraftGuide.included.is_not(None)) | (DraftGuide.performed_on.is_not(None)))
+    added = select(DraftExtraItem.id).where(DraftExtraItem.draft_id == draft.id)
+    return db.exec(touched.limit(1)).first() is not None or db.exec(added.limit(1)).first() is not None
+
+
 def get_draft(db: Session, actor: Actor) -> DraftSummary | None:
     """The draft in preparation, brought up to date: guides released since are offered, guides
     that can no longer be billed (cancelled, billed in another lot) are dropped."""
