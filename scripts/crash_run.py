@@ -60,9 +60,13 @@ def emit(line: str) -> None:
     A worker started with CRASH_SELF_KILL=action:point:n kills itself with SIGKILL at the n-th
     `point` of `action`: moments too short to hit from outside (just before COMMIT, between the
     temporary file and its rename)."""
-    os.write(1, (line + "\n").encode())
     if line.startswith("ENTER "):
         _current["action"] = line[6:]
+    elif line.startswith(("DONE ", "ERROR ")):
+        _current["action"] = ""
+    elif line.startswith("P ") and not _current["action"]:
+        return  # the loop's own read between two actions
+    os.write(1, (line + "\n").encode())
     if _SELF_KILL["left"] and line == f"P {_SELF_KILL['point']}" and _current["action"] == _SELF_KILL["action"]:
         _SELF_KILL["left"] -= 1
         if not _SELF_KILL["left"]:
@@ -102,7 +106,8 @@ def web_billing(ctx: Context) -> str:
     start = end - timedelta(days=ctx.rng.randint(5, 45))
     try:
         emit("P open")
-        perform(as_user(token, lambda db, a: billing.open_draft(db, a, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")))
+        start_text, end_text = f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"  # as the date inputs send them
+        perform(as_user(token, lambda db, a: billing.open_draft(db, a, start=start_text, end=end_text)))
         guides = perform(as_user(token, lambda db, a: billing.draft_page(db, a).rows))
         if guides and ctx.rng.random() < 0.5:
             emit("P extra")
@@ -291,21 +296,25 @@ def worker_main(seed: int) -> int:
     from sqlmodel import select
 
     from copass_app.models import CatalogItem
+    from copass_app.services import batches, billing, demo, lot_export, processing, xml_lots  # noqa: F401
     from copass_app.services.unit_of_work import perform
     from copass_app.tiss.schema import get_schema
-
-    from copass_app.services import batches, billing, demo, lot_export, processing, xml_lots  # noqa: F401
 
     get_schema()  # loaded before READY, so kills land in actions rather than in start-up
     _instrument()
     tokens = json.loads(os.environ["CRASH_TOKENS"])
-    extras = perform(lambda db: list(db.exec(select(CatalogItem.id).where(CatalogItem.table_code.in_(["18", "19", "20"])))))
+    extras = perform(lambda db: list(db.exec(
+        select(CatalogItem.id).where(CatalogItem.table_code.in_(["18", "19", "20"])))))
     ctx = Context(random.Random(seed), tokens["providers"], tokens["staff"], extras)
     names = list(ACTIONS)
     weights = [ACTIONS[name][0] for name in names]
+    first = os.environ.get("CRASH_FIRST", "")  # the action the harness aims at runs first, then any
     emit("READY")
     while True:
-        name = REFILL if _billable_left() < REFILL_BELOW else ctx.rng.choices(names, weights)[0]
+        if _billable_left() < REFILL_BELOW:
+            name = REFILL
+        else:
+            name, first = first or ctx.rng.choices(names, weights)[0], ""
         run = new_guides if name == REFILL else ACTIONS[name][1]
         emit(f"ENTER {name}")
         try:
@@ -323,7 +332,8 @@ def worker_main(seed: int) -> int:
 
 # (what must never be found, the query that finds it). Each row returned is one inconsistency.
 CHECKS: list[tuple[str, str]] = [
-    ("lote sem guias", "SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM batch_guide g WHERE g.batch_id = b.id)"),
+    ("lote sem guias", "SELECT b.id FROM batch b WHERE NOT EXISTS "
+     "(SELECT 1 FROM batch_guide g WHERE g.batch_id = b.id)"),
     ("guia de lote sem itens", "SELECT g.id FROM batch_guide g WHERE NOT EXISTS "
      "(SELECT 1 FROM batch_item i WHERE i.batch_guide_id = g.id)"),
     ("lote com contagem de guias errada", "SELECT b.id FROM batch b WHERE b.guide_count <> "
@@ -369,7 +379,8 @@ CHECKS: list[tuple[str, str]] = [
      "AND a.action = CASE WHEN u.accepted THEN 'xml.accept' ELSE 'xml.refuse' END) <> 1"),
     ("auditoria de um registro que não existe", "SELECT a.id FROM audit_log a WHERE "
      "(a.entity = 'batch' AND NOT EXISTS (SELECT 1 FROM batch b WHERE CAST(b.id AS TEXT) = a.entity_id)) OR "
-     "(a.entity = 'upload_record' AND NOT EXISTS (SELECT 1 FROM upload_record u WHERE CAST(u.id AS TEXT) = a.entity_id))"),
+     "(a.entity = 'upload_record' AND NOT EXISTS "
+     "(SELECT 1 FROM upload_record u WHERE CAST(u.id AS TEXT) = a.entity_id))"),
     ("rascunho com mais de um dono", "SELECT user_id FROM billing_draft GROUP BY user_id HAVING count(*) > 1"),
     ("item adicionado fora das guias do rascunho", "SELECT x.id FROM draft_extra_item x WHERE NOT EXISTS "
      "(SELECT 1 FROM draft_guide d WHERE d.draft_id = x.draft_id AND d.guide_id = x.guide_id)"),
@@ -414,7 +425,7 @@ def _check(connection, db_path: Path, private_dir: Path, run_upgrade: bool) -> C
             if rows:
                 problems.append(f"{what}: {rows[:10]}{' …' if len(rows) > 10 else ''}")
         records = connection.execute("SELECT id, stored_path, md5, size_bytes FROM upload_record").fetchall()
-        counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("batch", "batch_guide", "batch_item", "billed_item", "protocol", "upload_record",
                                 "audit_log")}
         counts["batch_cancelled"] = connection.execute("SELECT count(*) FROM batch WHERE status = '9'").fetchone()[0]
@@ -444,7 +455,7 @@ def _check(connection, db_path: Path, private_dir: Path, run_upgrade: bool) -> C
             from copass_app.migrations import upgrade
 
             upgrade(f"sqlite:///{db_path}")
-        except Exception as error:  # noqa: BLE001 - any failure to start is the finding
+        except Exception as error:
             problems.append(f"a migração não roda de novo: {error!r}")
     return CheckResult(problems, orphans, temps, counts)
 
@@ -505,9 +516,11 @@ def prepare(workdir: Path, *, guides_per_provider: int = 40) -> tuple[Path, Path
 class Worker:
     """The worker process and what it last told us (action and phase)."""
 
-    def __init__(self, db_path: Path, private: Path, tokens: dict, seed: int, log, self_kill: str | None) -> None:
+    def __init__(self, db_path: Path, private: Path, tokens: dict, seed: int, log, self_kill: str | None,
+                 first: str = "") -> None:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "COPASS_PRIVATE_DIR": str(private),
-               "CRASH_TOKENS": json.dumps(tokens), "PYTHONUNBUFFERED": "1", "CRASH_SELF_KILL": self_kill or ""}
+               "CRASH_TOKENS": json.dumps(tokens), "PYTHONUNBUFFERED": "1", "CRASH_SELF_KILL": self_kill or "",
+               "CRASH_FIRST": first}
         env.pop("REFLEX_DB_URL", None)
         self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(seed)],
                                         stdout=subprocess.PIPE, stderr=log, env=env, cwd=str(ROOT))
@@ -557,7 +570,8 @@ class Worker:
             if self.process.poll() is not None:
                 self.read(0)
                 return False
-            if any(wanted(line, action) for line, action in self.read(min(0.05, max(0.0, deadline - time.monotonic())))):
+            arrived = self.read(min(0.05, max(0.0, deadline - time.monotonic())))
+            if any(wanted(line, action) for line, action in arrived):
                 return True
         return False
 
@@ -596,6 +610,23 @@ def _delay(durations: list[float], rng: random.Random) -> float:
     return rng.uniform(0.001, min(0.080, max(0.006, 1.1 * statistics.median(durations))))
 
 
+def _aim(worker: Worker, target: str, rng: random.Random, durations: list[float], attempts: int = 5) -> str:
+    """Wait for a trigger of the target action, then for a random pause; if the action ended
+    meanwhile, aim again at its next run (up to `attempts`), so kills land inside actions."""
+    trigger = rng.choice(TRIGGERS[target])
+    mode = "timer" if trigger == "ENTER" else "marker" if trigger[2:] in MARKERS else "step"
+    wanted = f"ENTER {target}" if trigger == "ENTER" else trigger
+    for _ in range(attempts):
+        if not worker.wait_for(lambda line, action: line == wanted and action == target, 20):
+            break
+        time.sleep({"timer": _delay(durations, rng), "step": rng.uniform(0, 0.02),
+                    "marker": rng.uniform(0, 0.001)}[mode])
+        worker.read(0)
+        if worker.action == target:
+            break
+    return mode
+
+
 def run(kills: int = 200, max_seconds: float = 600, seed: int | None = None, check_every: int = 1,
         workdir: Path | None = None, keep: bool = False, verbose: bool = False) -> Summary:
     seed = random.randrange(1 << 30) if seed is None else seed
@@ -616,7 +647,7 @@ def run(kills: int = 200, max_seconds: float = 600, seed: int | None = None, che
                 self_kill = None
                 if rng.random() < SELF_KILL_SHARE:
                     self_kill = f"{target}:{rng.choice(SELF_KILL_POINTS.get(target, ('commit',)))}:{rng.randint(1, 4)}"
-                worker = Worker(db_path, private, tokens, rng.randrange(1 << 30), log, self_kill)
+                worker = Worker(db_path, private, tokens, rng.randrange(1 << 30), log, self_kill, target)
                 if not worker.wait_for(lambda line, _action: line == "READY", 60):
                     worker.kill()
                     summary.worker_errors.append(f"o worker não iniciou (veja {workdir / 'worker.log'})")
@@ -625,12 +656,7 @@ def run(kills: int = 200, max_seconds: float = 600, seed: int | None = None, che
                     mode = "self"
                     worker.wait_for(lambda _line, _action: False, 30)  # until it kills itself
                 else:
-                    trigger = rng.choice(TRIGGERS[target])
-                    mode = "timer" if trigger == "ENTER" else "marker" if trigger[2:] in MARKERS else "step"
-                    wanted = f"ENTER {target}" if trigger == "ENTER" else trigger
-                    if worker.wait_for(lambda line, action: line == wanted and action == target, 20):
-                        time.sleep({"timer": _delay(durations[target], rng), "step": rng.uniform(0, 0.02),
-                                    "marker": rng.uniform(0, 0.001)}[mode])
+                    mode = _aim(worker, target, rng, durations[target])
                 action, step, phase = worker.kill()
                 for name, outcome, seconds in worker.finished:
                     summary.done_by_action[(name, outcome.split(" ")[0])] += 1
@@ -650,7 +676,8 @@ def run(kills: int = 200, max_seconds: float = 600, seed: int | None = None, che
                     summary.checks += 1
                     summary.last = result
                     for problem in result.problems:
-                        summary.inconsistencies.append(f"após o kill {summary.kills} ({action}/{step or '-'}/{phase}): {problem}")
+                        summary.inconsistencies.append(
+                            f"após o kill {summary.kills} ({action}/{step or '-'}/{phase}): {problem}")
                     if verbose:
                         print(f"kill {summary.kills:4d} {action:>15}/{step or '-':<8}/{phase:<9} "
                               f"{'ok' if result.ok else 'INCONSISTENTE'} {result.counts}", flush=True)
@@ -690,7 +717,8 @@ def report(summary: Summary) -> str:
     last = summary.last
     lines += [
         "",
-        f"kills: {summary.kills} ({summary.kills_in_actions} inside the {len(ACTIONS)} actions) · consistency checks: {summary.checks} · elapsed: {summary.elapsed:.1f} s"
+        f"kills: {summary.kills} ({summary.kills_in_actions} inside the {len(ACTIONS)} actions) · "
+        f"consistency checks: {summary.checks} · elapsed: {summary.elapsed:.1f} s"
         + (" · stopped by --max-seconds" if summary.stopped_by_time else ""),
         f"inconsistencies: {len(summary.inconsistencies)} · worker errors: {len(summary.worker_errors)}",
     ]
