@@ -7,6 +7,9 @@ import reflex as rx
 
 # Radix's Table.Root scrolls sideways inside its own ScrollArea; the actions column sticks to its right edge.
 _STICKY_ACTIONS = {
+    # The surface variant clips its <table> (overflow: hidden), which would make the table the sticky
+    # cells' scroll box instead of the ScrollArea: they would never stick.
+    "& .rt-TableRootTable": {"overflow": "visible"},
     "& th:last-child, & td:last-child": {
         "position": "sticky", "right": "0", "z_index": "1", "background": "var(--color-panel-solid)",
         "box_shadow": f"-1px 0 0 {rx.color('gray', 5)}",

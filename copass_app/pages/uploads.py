@@ -41,8 +41,20 @@ def error_groups_view(groups: rx.Var) -> rx.Component:
     )
 
 
+def _named_file_input(zone: rx.Component, name: str) -> rx.Component:
+    """The dropzone's hidden <input type=file> gets an accessible name (Reflex renders it unnamed)."""
+    stack = [zone]
+    while stack:
+        component = stack.pop()
+        if getattr(component, "type", None) is not None and str(component.type).strip('"') == "file":
+            component.custom_attrs["aria-label"] = name
+            return zone
+        stack.extend(getattr(component, "children", []))
+    return zone
+
+
 def _drop_zone() -> rx.Component:
-    return rx.upload.root(
+    return _named_file_input(rx.upload.root(
         rx.vstack(
             rx.icon("file-up", size=36, color=rx.color("accent", 9)),
             rx.text("Arraste o arquivo XML do lote aqui ou clique para escolher", weight="bold"),
@@ -62,7 +74,7 @@ def _drop_zone() -> rx.Component:
         border_radius="10px",
         width="100%",
         cursor="pointer",
-    )
+    ), "Arquivo XML do lote")
 
 
 def _result() -> rx.Component:
@@ -113,8 +125,8 @@ def upload_page() -> rx.Component:
         _drop_zone(),
         rx.hstack(
             rx.button(rx.icon("send", size=16), "Enviar arquivo", id="send-xml", loading=UploadState.uploading,
-                      on_click=UploadState.handle_upload(
-                          rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=UploadState.on_progress))),
+                      on_click=[UploadState.start_sending, UploadState.handle_upload(
+                          rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=UploadState.on_progress))]),
             rx.button("Limpar", variant="soft", color_scheme="gray", on_click=rx.clear_selected_files(UPLOAD_ID)),
             rx.cond(UploadState.uploading, rx.hstack(
                 rx.progress(value=UploadState.progress, width="12em", aria_label="Envio do arquivo"),

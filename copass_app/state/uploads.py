@@ -83,7 +83,12 @@ class UploadState(rx.State):
     def on_progress(self, progress: dict):
         fraction = progress.get("progress", 0) or 0
         self.progress = round(fraction * 100)
-        self.uploading = True  # until handle_upload answers: at 100 % the server is still checking the lot
+
+    @rx.event
+    def start_sending(self):
+        """Runs before the upload: the button spins until handle_upload answers (after 100 % sent the server
+        still checks the lot). A late progress event only moves the bar."""
+        self.uploading, self.progress = True, 0
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):

@@ -31,9 +31,16 @@ def test_an_unknown_address_shows_the_portuguese_404_with_a_way_home(page, live_
     page.wait_for_url(re.compile(r"/login"))  # the start page of a visitor without a session
 
 
+def _refuse_connection(ws) -> None:
+    """Answers the page's socket as a portal that refuses it: the engine.io handshake, then a socket.io
+    CONNECT_ERROR packet for the namespace (the client reports connect_error and retries)."""
+    ws.send('0{"sid":"recusado","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
+    ws.on_message(lambda message: ws.send('44{"message":"portal fora do ar"}')
+                  if str(message).startswith("40") else None)
+
+
 def test_a_lost_connection_shows_the_portuguese_banner(page, live_app):
-    # Every connection to the portal's backend is closed as it opens, like a server that went away.
-    page.route_web_socket(re.compile(r"/_event"), lambda ws: ws.close())
+    page.route_web_socket(re.compile(r"/_event"), _refuse_connection)
     page.goto(f"{live_app['url']}/login")
     banner = page.locator("#connection-banner")
     expect(banner).to_have_text(CONNECTION_LOST)
