@@ -48,3 +48,13 @@ bench: install
 
 clean:
 	rm -rf .web .states data
+
+# The production build as a small deployment runs it (see README, "Produção"): migrations, one port,
+# GRANIAN_WORKERS workers (1 without REFLEX_REDIS_URL). Stop it with Ctrl+C.
+.PHONY: serve bench-browser
+serve: install
+	scripts/serve.sh
+
+# Click-to-screen times in headless Chromium against the production build, from a private copy of .web.
+bench-browser: install browser-deps
+	$(BIN)/python -m bench.browser_bench
