@@ -141,7 +141,7 @@ class BillingState(rx.State):
     # ---- period -----------------------------------------------------------------------------
     @rx.event
     def set_period_mode(self, mode: str | list[str]):
-        mode = mode if isinstance(mode, str) else mode[0]
+        mode = (mode if isinstance(mode, list) else [mode])[0] if mode else ""
         if mode in ("dates", "competence"):
             self.period_mode = mode
 
@@ -247,7 +247,7 @@ class BillingState(rx.State):
     # ---- catalog dialog --------------------------------------------------------------------
     @rx.event
     def open_catalog(self, guide_id: int, label: str, kind: str):
-        self.dialog_guide_id = int(guide_id) if str(guide_id).isdigit() else 0
+        self.dialog_guide_id = int(n) if (n := str(guide_id)).isascii() and n.isdigit() and len(n) < 19 else 0
         self.dialog_guide_label = str(label)
         self.dialog_tables = FEE_TABLES if kind == "fees" else MATERIAL_TABLES
         self.dialog_table = self.dialog_tables[0]
@@ -272,7 +272,7 @@ class BillingState(rx.State):
 
     @rx.event
     async def set_dialog_table(self, table: str | list[str]):
-        table = table if isinstance(table, str) else table[0]
+        table = (table if isinstance(table, list) else [table])[0] if table else ""
         if table in self.dialog_tables:
             self.dialog_table = table
             return await self.search(self.search_term)
