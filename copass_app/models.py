@@ -80,6 +80,13 @@ class Provider(SQLModel, table=True):
     agency: str = ""
     account: str = ""
     tax_profile: str = Field(default="", description="regime tributário, for the deductions")
+    # Withholding rates in percent; NULL means the default (services/withholdings.py).
+    municipality: str = ""
+    iss_rate: Decimal | None = Field(default=None, sa_type=Quantity)
+    irrf_rate: Decimal | None = Field(default=None, sa_type=Quantity)
+    pis_rate: Decimal | None = Field(default=None, sa_type=Quantity)
+    cofins_rate: Decimal | None = Field(default=None, sa_type=Quantity)
+    csll_rate: Decimal | None = Field(default=None, sa_type=Quantity)
 
     __table_args__ = (UniqueConstraint("operator_id", "code", name="uq_provider_code"),)
 
@@ -204,12 +211,15 @@ class Batch(SQLModel, table=True):
     guide_count: int = 0
     total_value: Decimal = Field(default=Decimal("0"), sa_type=Money)
     glosa_value: Decimal = Field(default=Decimal("0"), sa_type=Money)
+    approved_value: Decimal = Field(default=Decimal("0"), sa_type=Money, description="total − glosa, once analysed")
     received_at: datetime = Field(default_factory=utcnow)
     created_by: int = Field(foreign_key="user.id")
     processed_at: datetime | None = None
     paid_at: datetime | None = None
     reversed_at: datetime | None = None
     reversed_by: int | None = Field(default=None, foreign_key="user.id")
+    analysed_at: datetime | None = None
+    analysed_by: int | None = Field(default=None, foreign_key="user.id")
 
     __table_args__ = (
         UniqueConstraint("provider_id", "lot_number", name="uq_batch_lot_number"),
@@ -237,6 +247,7 @@ class BatchItem(SQLModel, table=True):
     quantity: Decimal = Field(sa_type=Quantity)
     unit_value: Decimal = Field(sa_type=Money)
     total_value: Decimal = Field(sa_type=Money)
+    approved_value: Decimal | None = Field(default=None, sa_type=Money, description="NULL until the analyst decides")
 
 
 class BilledItem(SQLModel, table=True):
@@ -257,42 +268,6 @@ class Protocol(SQLModel, table=True):
     number: str = Field(max_length=20, unique=True)
     issued_at: datetime = Field(default_factory=utcnow)
     receipt_xml: bytes | None = None
-
-
-class Glosa(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    batch_item_id: int = Field(foreign_key="batch_item.id", index=True)
-    reason_code: str = Field(max_length=4, description="TISS tabela 38")
-    value: Decimal = Field(sa_type=Money)
-    note: str = ""
-    created_by: int = Field(foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Appeal(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    glosa_id: int = Field(foreign_key="glosa.id", index=True)
-    justification: str
-    status: str = Field(default="PENDENTE", max_length=12)
-    accepted_value: Decimal | None = Field(default=None, sa_type=Money)
-    created_by: int = Field(foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    decided_by: int | None = Field(default=None, foreign_key="user.id")
-    decided_at: datetime | None = None
-    decision_note: str = ""
-
-
-class Payment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    provider_id: int = Field(foreign_key="provider.id", index=True)
-    batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
-    paid_on: date
-    gross_value: Decimal = Field(sa_type=Money)
-    glosa_value: Decimal = Field(sa_type=Money)
-    deductions: Decimal = Field(sa_type=Money)
-    net_value: Decimal = Field(sa_type=Money)
-    created_by: int = Field(foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class UploadRecord(SQLModel, table=True):
@@ -395,3 +370,19 @@ class DraftExtraItem(SQLModel, table=True):
     quantity: Decimal = Field(sa_type=Quantity)
     unit_value: Decimal = Field(sa_type=Money)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# The money half's tables live in their own module; importing it here registers them with the
+# metadata wherever the models are loaded (migrations, the drift test, the app).
+from copass_app.money_models import (  # noqa: E402, F401
+    Appeal,
+    AppealStatus,
+    CritiqueSetting,
+    Glosa,
+    GlosaSource,
+    GlosaStatus,
+    Payment,
+    PaymentBatch,
+    PaymentWithholding,
+    Tax,
+)

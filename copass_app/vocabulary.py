@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from copass_app.models import BatchOrigin, BatchStatus, GuideStatus, GuideType
+from copass_app.models import (
+    AppealStatus,
+    BatchOrigin,
+    BatchStatus,
+    GlosaSource,
+    GlosaStatus,
+    GuideStatus,
+    GuideType,
+    Tax,
+)
+from copass_app.tiss import codes
 
 
 @dataclass(frozen=True)
@@ -127,4 +137,47 @@ EXTRA_ITEM_TABLE = Vocabulary("tabela TUSS", [
 UPLOAD_RESULT = Vocabulary("resultado do envio", [
     Term("accepted", "Aceito", "green"),
     Term("refused", "Recusado", "red"),
+])
+
+# The money half.
+GLOSA_STATUS = Vocabulary("situação da glosa", [
+    Term(GlosaStatus.PROPOSTA, "Proposta pela crítica", "amber", short="Proposta"),
+    Term(GlosaStatus.APLICADA, "Aplicada", "red"),
+    Term(GlosaStatus.DESCARTADA, "Descartada", "gray"),
+])
+
+GLOSA_SOURCE = Vocabulary("origem da glosa", [
+    Term(GlosaSource.CRITICA, "Crítica automática", "amber", short="Crítica"),
+    Term(GlosaSource.ANALISTA, "Analista", "blue"),
+])
+
+APPEAL_STATUS = Vocabulary("situação do recurso", [
+    Term(AppealStatus.PENDENTE, "Aguardando análise", "amber", short="Pendente"),
+    Term(AppealStatus.ACEITO, "Aceito", "green"),
+    Term(AppealStatus.ACEITO_PARCIAL, "Aceito parcialmente", "teal", short="Aceito parcial"),
+    Term(AppealStatus.RECUSADO, "Recusado", "red"),
+])
+
+TAX = Vocabulary("tributo retido", [
+    Term(Tax.IRRF, "Imposto de Renda Retido na Fonte", short="IRRF"),
+    Term(Tax.PIS, "PIS", short="PIS"),
+    Term(Tax.COFINS, "COFINS", short="COFINS"),
+    Term(Tax.CSLL, "CSLL", short="CSLL"),
+    Term(Tax.ISS, "ISS", short="ISS"),
+])
+
+# The automatic critique's rules, each with the TISS table 38 code of the glosa it proposes.
+CRITIQUE_RULE = Vocabulary("regra da crítica", [
+    Term("duplicate", "Cobrança em duplicidade (mesmo procedimento, beneficiário e data)", "red",
+         short="Duplicidade", tiss_code=codes.DUPLICATE_BILLING),
+    Term("value_above_contract", "Valor unitário acima do contratado", "orange", short="Valor acima do contrato",
+         tiss_code=codes.VALUE_ABOVE_CONTRACT),
+    Term("quantity_above_authorized", "Quantidade acima da autorizada", "orange", short="Quantidade acima",
+         tiss_code=codes.ABOVE_AUTHORIZED),
+    Term("outside_validity", "Atendimento fora da validade da autorização", "amber", short="Fora da validade",
+         tiss_code=codes.GUIDE_EXPIRED),
+    Term("not_authorized", "Procedimento não autorizado", "red", short="Não autorizado",
+         tiss_code=codes.PROCEDURE_NOT_AUTHORIZED),
+    Term("unknown_card", "Carteira do beneficiário não identificada", "red", short="Carteira desconhecida",
+         tiss_code=codes.INVALID_CARD),
 ])
