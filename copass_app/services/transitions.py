@@ -21,11 +21,11 @@ from sqlmodel import Session
 
 from copass_app import clock
 from copass_app import formatting as fmt
-from copass_app.models import Batch, BatchStatus, BilledItem
+from copass_app.models import Appeal, AppealStatus, Batch, BatchStatus, BilledItem
 from copass_app.services import audit
 from copass_app.services.access import Actor, require_provider, require_staff
 from copass_app.services.errors import DomainError, NotFound
-from copass_app.vocabulary import BATCH_STATUS, Vocabulary
+from copass_app.vocabulary import APPEAL_STATUS, BATCH_STATUS, Vocabulary
 
 PROVIDER = "provider"  # the record's owning provider
 STAFF = "staff"  # the operator's staff
@@ -73,7 +73,25 @@ def _release_billed_items(db: Session, batch: Batch) -> None:
     db.execute(delete(BilledItem).where(BilledItem.batch_id == batch.id))
 
 
+def _analysis_state_refusal(batch: Batch) -> str:
+    if batch.status == BatchStatus.RECEBIDO:
+        return "A análise deste lote ainda não foi iniciada."
+    return f"A análise deste lote já foi concluída (situação: {BATCH_STATUS.label(batch.status)})."
+
+
+def _payment_refusal(batch: Batch) -> str:
+    if batch.status == BatchStatus.PAGO:
+        return f"O {_batch_label(batch)} já foi pago."
+    return (f"O {_batch_label(batch)} não está liberado para pagamento "
+            f"(situação: {BATCH_STATUS.label(batch.status)}).")
+
+
+def _appeal_refusal(appeal: Appeal) -> str:
+    return f"Este recurso já foi decidido ({APPEAL_STATUS.label(appeal.status)})."
+
+
 BATCH_NOT_FOUND = "Lote não encontrado."
+APPEAL_NOT_FOUND = "Recurso não encontrado."
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     Transition(
@@ -91,6 +109,48 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
         describe=lambda b: f"Início da análise do {_batch_label(b)}",
         still_unset=("reversed_at",),
         stamp_now=("processed_at",),
+    ),
+    # Finishing the analysis: released when anything was approved, closed without payment otherwise.
+    Transition(
+        name="batch.release_payment", model=Batch, vocabulary=BATCH_STATUS,
+        from_states=(BatchStatus.EM_ANALISE,), to_state=BatchStatus.LIBERADO_PAGAMENTO, role=STAFF,
+        not_found=BATCH_NOT_FOUND, refusal=_analysis_state_refusal,
+        describe=lambda b: f"Análise concluída do {_batch_label(b)}, liberado para pagamento",
+        stamp_now=("analysed_at",), stamp_actor=("analysed_by",),
+    ),
+    Transition(
+        name="batch.close_without_payment", model=Batch, vocabulary=BATCH_STATUS,
+        from_states=(BatchStatus.EM_ANALISE,), to_state=BatchStatus.ENCERRADO_SEM_PAGAMENTO, role=STAFF,
+        not_found=BATCH_NOT_FOUND, refusal=_analysis_state_refusal,
+        describe=lambda b: f"Análise concluída do {_batch_label(b)}, nada aprovado",
+        stamp_now=("analysed_at",), stamp_actor=("analysed_by",),
+    ),
+    Transition(
+        name="batch.pay", model=Batch, vocabulary=BATCH_STATUS,
+        from_states=(BatchStatus.LIBERADO_PAGAMENTO,), to_state=BatchStatus.PAGO, role=STAFF,
+        not_found=BATCH_NOT_FOUND, refusal=_payment_refusal,
+        describe=lambda b: f"Pagamento do {_batch_label(b)}",
+        stamp_now=("paid_at",),
+    ),
+    # Recursos de glosa: the staff's decision (the accepted value is set by the service first).
+    Transition(
+        name="appeal.accept", model=Appeal, vocabulary=APPEAL_STATUS,
+        from_states=(AppealStatus.PENDENTE,), to_state=AppealStatus.ACEITO, role=STAFF,
+        not_found=APPEAL_NOT_FOUND, refusal=_appeal_refusal,
+        describe=lambda a: f"Recurso {a.id} aceito", stamp_now=("decided_at",), stamp_actor=("decided_by",),
+    ),
+    Transition(
+        name="appeal.accept_partly", model=Appeal, vocabulary=APPEAL_STATUS,
+        from_states=(AppealStatus.PENDENTE,), to_state=AppealStatus.ACEITO_PARCIAL, role=STAFF,
+        not_found=APPEAL_NOT_FOUND, refusal=_appeal_refusal,
+        describe=lambda a: f"Recurso {a.id} aceito parcialmente", stamp_now=("decided_at",),
+        stamp_actor=("decided_by",),
+    ),
+    Transition(
+        name="appeal.refuse", model=Appeal, vocabulary=APPEAL_STATUS,
+        from_states=(AppealStatus.PENDENTE,), to_state=AppealStatus.RECUSADO, role=STAFF,
+        not_found=APPEAL_NOT_FOUND, refusal=_appeal_refusal,
+        describe=lambda a: f"Recurso {a.id} recusado", stamp_now=("decided_at",), stamp_actor=("decided_by",),
     ),
 ]}
 
