@@ -18,7 +18,7 @@ from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.paging import Page
 from copass_app.services.transitions import BATCH_NOT_FOUND
 from copass_app.services.typed_input import parse_competence, parse_optional_date
-from copass_app.text import escape_like
+from copass_app.text import clean_input, escape_like
 from copass_app.vocabulary import BATCH_ORIGIN, BATCH_STATUS, GUIDE_TYPE
 
 
@@ -118,7 +118,7 @@ def filter_conditions(filters: BatchFilters) -> list:
         conditions.append(Batch.received_at >= clock.brasilia_midnight(date_from))
     if date_to:
         conditions.append(Batch.received_at < clock.brasilia_midnight(date_to + timedelta(days=1)))
-    protocol = (filters.protocol or "").strip()
+    protocol = clean_input(filters.protocol or "").strip()
     if protocol:
         conditions.append(Batch.protocol_number.like(f"{escape_like(protocol)}%", escape="\\"))
     if filters.provider_id is not None:

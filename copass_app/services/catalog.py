@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, true
 from sqlmodel import Session, select
 
 from copass_app.models import CatalogItem
 from copass_app.services.errors import DomainError
-from copass_app.text import escape_like, fold
+from copass_app.text import clean_input, escape_like, fold
 from copass_app.vocabulary import EXTRA_ITEM_TABLE
 
 # TUSS tables a provider may add to a guide on "Faturamento de atendimentos".
@@ -39,7 +39,7 @@ def require_extra_table(table_code: str) -> str:
 def search(db: Session, table_code: str, term: str, *, limit: int = DEFAULT_LIMIT) -> list[CatalogHit]:
     """Items of one table whose code starts with `term` or whose name holds every word of it."""
     table_code = require_extra_table(table_code)
-    term = (term or "").strip()
+    term = clean_input(term or "").strip()
     if not term:
         return []
     limit = max(1, min(limit, MAX_LIMIT))
@@ -49,7 +49,7 @@ def search(db: Session, table_code: str, term: str, *, limit: int = DEFAULT_LIMI
     query = (
         select(CatalogItem)
         .where(CatalogItem.table_code == table_code)
-        .where(code_match | and_(*name_match))
+        .where(code_match | and_(true(), *name_match))
         # Code hits first: someone who types a code wants that item, not a name that happens to contain it.
         .order_by(case((code_match, 0), else_=1), CatalogItem.name_search, CatalogItem.code)
         .limit(limit)

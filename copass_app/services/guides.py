@@ -22,7 +22,7 @@ from copass_app.services.access import Actor, require_provider
 from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.paging import Page
 from copass_app.services.typed_input import parse_optional_date
-from copass_app.text import escape_like, fold
+from copass_app.text import clean_input, escape_like, fold
 from copass_app.vocabulary import GUIDE_SITUATION, SITUATION_OF_STATUS, STATUSES_OF_SITUATION, GuideSituation
 
 PAGE_SIZE = paging.PAGE_SIZE
@@ -64,7 +64,7 @@ class GuideRow:
         return SITUATION_OF_STATUS[self.status]
 
 
-def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bool = True):  # noqa: ANN001
+def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bool = True):
     query = query.where(Guide.provider_id == provider_id)
     if with_status and filters.status_group:
         query = query.where(Guide.status.in_(STATUSES_OF_SITUATION[GuideSituation(filters.status_group)]))
@@ -72,13 +72,13 @@ def _filtered(query, provider_id: int, filters: GuideFilters, *, with_status: bo
         query = query.where(Guide.requested_on >= filters.date_from)
     if filters.date_to:
         query = query.where(Guide.requested_on <= filters.date_to)
-    if filters.guide_number.strip():
-        number = filters.guide_number.strip()
+    if clean_input(filters.guide_number).strip():
+        number = clean_input(filters.guide_number).strip()
         query = query.where(
             or_(Guide.provider_guide_number == number, Guide.operator_guide_number == number)
         )
-    if filters.beneficiary.strip():
-        term = filters.beneficiary.strip()
+    if clean_input(filters.beneficiary).strip():
+        term = clean_input(filters.beneficiary).strip()
         digits = "".join(ch for ch in term if ch.isdigit())
         if digits and len(digits) == len(term.replace(" ", "")):
             query = query.where(Beneficiary.card_number.like(f"{escape_like(digits)}%", escape="\\"))
@@ -112,7 +112,7 @@ def list_guides(
 ) -> Page[GuideRow]:
     provider_id = require_provider(actor)
     filters = _checked(filters)
-    needs_beneficiary = bool(filters.beneficiary.strip())
+    needs_beneficiary = bool(clean_input(filters.beneficiary).strip())
 
     counts_query = select(Guide.status, func.count()).select_from(Guide)
     if needs_beneficiary:
