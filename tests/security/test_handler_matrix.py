@@ -308,7 +308,7 @@ def test_every_handler_of_the_app_is_in_the_registry_walk():
         expected_rule(state_cls, handler)  # each has a rule, from the route registry or the table
 
 
-def check_handler(world: World, engine, name: str, state_cls: type, handler: str) -> dict[str, int]:
+def check_handler(world: World, engine, name: str, state_cls: type, handler: str, rows: dict) -> dict[str, int]:
     """Every principal × every payload for one handler; returns calls per principal."""
     fn = registered_handlers()[name].handler.fn
     qualified = f"{state_cls.__name__}.{handler}"
@@ -331,6 +331,8 @@ def check_handler(world: World, engine, name: str, state_cls: type, handler: str
         return not_found_answers[key]
 
     for principal in PRINCIPALS:
+        # Each principal meets A's records as built: what A did with them (an estorno) is undone first.
+        restore_rows(engine, rows)
         for kind, payload in cases:
             may_act = principal in allowed and not (principal == "provider_b" and kind != "own" and rule == PROVIDER)
             outcome, changed, statements = call(world, engine, principal, state_cls, name, payload,
@@ -365,8 +367,9 @@ def check_handler(world: World, engine, name: str, state_cls: type, handler: str
 
 
 @pytest.mark.parametrize("name, state_cls, handler", HANDLERS, ids=[f"{s.__name__}.{h}" for _, s, h in HANDLERS])
-def test_handler_refuses_whoever_may_not_act(world, engine, name, state_cls, handler):
-    calls = check_handler(world, engine, name, state_cls, handler)
+def test_handler_refuses_whoever_may_not_act(built_world, engine, name, state_cls, handler):
+    world, rows = built_world
+    calls = check_handler(world, engine, name, state_cls, handler, rows)
     Tally.rows[(f"{state_cls.__name__}.{handler}", expected_rule(state_cls, handler))] = sum(calls.values())
 
 
