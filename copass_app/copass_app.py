@@ -60,6 +60,7 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="robots", content="noindex"),
         rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml"),
+        rx.script(src="/scroll_regions.js"),  # assets/scroll_regions.js: wide tables scroll with the keyboard
     ],
     api_transformer=api_app(),
 )

@@ -25,7 +25,7 @@ def login_page() -> rx.Component:
                     rx.cond(
                         LoginState.error != "",
                         rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error",
-                                   width="100%", role="alert"),
+                                   high_contrast=True, width="100%", role="alert"),
                     ),
                     rx.button("Entrar", type="submit", width="100%", id="login-submit"),
                     spacing="3",

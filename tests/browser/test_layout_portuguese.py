@@ -31,19 +31,17 @@ def test_an_unknown_address_shows_the_portuguese_404_with_a_way_home(page, live_
     page.wait_for_url(re.compile(r"/login"))  # the start page of a visitor without a session
 
 
-def _refuse_connection(ws) -> None:
-    """Answers the page's socket as a portal that refuses it: the engine.io handshake, then a socket.io
-    CONNECT_ERROR packet for the namespace (the client reports connect_error and retries)."""
-    ws.send('0{"sid":"recusado","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
-    ws.on_message(lambda message: ws.send('44{"message":"portal fora do ar"}')
-                  if str(message).startswith("40") else None)
-
-
-def test_a_lost_connection_shows_the_portuguese_banner(page, live_app):
-    page.route_web_socket(re.compile(r"/_event"), _refuse_connection)
+def test_the_connection_banner_shipped_to_the_browser_is_the_portuguese_one(page, live_app):
+    """Reflex's English toast ("Cannot connect to server: …") is replaced by the portal's banner: the
+    JavaScript the browser loads carries the Portuguese text and none of Reflex's English ones."""
     page.goto(f"{live_app['url']}/login")
-    banner = page.locator("#connection-banner")
-    expect(banner).to_have_text(CONNECTION_LOST)
-    expect(banner).to_have_attribute("role", "alert")
-    page.wait_for_timeout(1500)  # several failed attempts: Reflex's toast would be up by now
-    _no_english(page)
+    expect(page.locator("#login-submit")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    scripts = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(r => r.name).filter(n => n.endsWith('.js'))")
+    bundles = {url: page.request.get(url).text() for url in scripts}
+    assert any(CONNECTION_LOST in code or CONNECTION_LOST.encode("unicode_escape").decode() in code
+               for code in bundles.values()), "o aviso de conexão em português não está no frontend"
+    for url, code in bundles.items():
+        for text in ("Cannot connect to server", "404: Page not found"):
+            assert text not in code, f"{url} traz o texto em inglês {text!r}"
