@@ -13,7 +13,7 @@ export npm_config_audit := false
 export npm_config_fund := false
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run db test test-pg bench browser-deps clean
+.PHONY: install run db test test-pg bench browser-deps clean lint fuzz-short crash
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,20 @@ test-pg: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+lint: install
+	$(BIN)/ruff check .
+
+# Hostile input: the fuzzer over the XML pipeline and every typed field, bounded in time; a finding
+# is saved under tests/fuzz/regressions/ (replayed by make test) and fails the run. FUZZ_SECONDS=600 for a long one.
+FUZZ_SECONDS ?= 60
+fuzz-short: install
+	$(BIN)/python scripts/fuzz.py --seconds $(FUZZ_SECONDS) --target all
+
+# kill -9 of a worker in the middle of confirmations, XML lots, analyses and estornos (CRASH_KILLS kills).
+CRASH_KILLS ?= 200
+crash: install
+	$(BIN)/python scripts/crash_run.py --kills $(CRASH_KILLS)
 
 clean:
 	rm -rf .web .states data
