@@ -86,7 +86,10 @@ def test_clinic_bills_on_the_web_then_reverses(page, live_app):
     page.locator("#catalog-search").fill("")
     page.locator("#catalog-search").press_sequentially(second_code, delay=40)
     expect(page.locator(".catalog-hit").first).to_contain_text(second_code)
+    # As the manual says: double-click chooses (value and quantity filled), "Adicionar" adds, once.
     page.locator(".catalog-hit").first.dblclick()
+    expect(page.locator("#catalog-added")).not_to_contain_text(second_code)
+    page.click("#catalog-add")
     expect(page.locator("#catalog-added")).to_contain_text(second_code)
     page.click("#catalog-done")
     expect(third.locator(".remove-extra")).to_have_count(2)
