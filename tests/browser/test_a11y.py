@@ -20,6 +20,8 @@ AXE = Axe()
 
 
 def blocking_violations(page, where: str) -> list[str]:
+    # A dialog fading in is half transparent: scan what a person reads once it has settled.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     found = AXE.run(page).response["violations"]
     return [f"{where}: {v['id']} ({v['impact']}) {v['help']} — "
             + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"])
