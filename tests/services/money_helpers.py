@@ -1,11 +1,7 @@
 """Analysed batches for the payment and appeal tests, built on the real database the way the
 portal builds them: billed through the real billing services, the analysis started with
-processing.start_analysis, glosas applied to items, the analysis finished by the transition row.
-
-Until services/analysis.py lands, the analyst's part (apply a glosa, accept the rest, finish)
-writes the same rows that service writes: an APLICADA glosa per glossed item, each item's
-approved value, the batch's glosa and approved totals, then "batch.release_payment" (or
-"batch.close_without_payment" when nothing is approved).
+processing.start_analysis (which runs the critique), glosas applied and the other items accepted
+through services/analysis, and the analysis finished by analysis.finish_analysis.
 """
 
 from __future__ import annotations
@@ -17,18 +13,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from copass_app import clock
-from copass_app.models import (
-    Batch,
-    BatchGuide,
-    BatchItem,
-    Glosa,
-    GlosaSource,
-    GlosaStatus,
-    GuideType,
-    Provider,
-    Role,
-)
-from copass_app.services import billing, processing, transitions
+from copass_app.models import Batch, BatchGuide, BatchItem, Glosa, GlosaStatus, GuideType, Provider, Role
+from copass_app.services import analysis, billing, processing
 from copass_app.services.access import Actor
 from copass_app.tiss import codes
 
@@ -85,26 +71,12 @@ def analyse(db: Session, staff: Actor, batch_id: int, glosas: dict[int, Decimal]
     """Start, gloss the items at the given positions (index → value), accept the others, finish."""
     glosas = glosas or {}
     processing.start_analysis(db, staff, batch_id)
-    now = clock.now()
-    glossed = Decimal("0.00")
     for index, item in enumerate(items_of(db, batch_id)):
-        value = glosas.get(index)
-        batch = db.get(Batch, batch_id)
-        if value is not None:
-            db.add(Glosa(batch_item_id=item.id, batch_id=batch_id, provider_id=batch.provider_id,
-                         reason_code=reason_code, value=value, note=note, status=GlosaStatus.APLICADA,
-                         source=GlosaSource.ANALISTA, created_by=staff.user_id, created_at=now,
-                         decided_by=staff.user_id, decided_at=now))
-            glossed += value
-        item.approved_value = item.total_value - (value or 0)
-        db.add(item)
-    batch = db.get(Batch, batch_id)
-    batch.glosa_value = glossed
-    batch.approved_value = batch.total_value - glossed
-    db.add(batch)
-    db.flush()
-    move = "batch.release_payment" if batch.approved_value > 0 else "batch.close_without_payment"
-    batch = transitions.apply(db, staff, move, batch_id)
+        if index in glosas:
+            analysis.apply_glosa(db, staff, item.id, value=glosas[index], reason_code=reason_code, note=note)
+        else:  # accepting sets aside whatever the critique proposed
+            analysis.accept_item(db, staff, item.id)
+    batch = analysis.finish_analysis(db, staff, batch_id)
     db.commit()
     return batch
 
