@@ -10,6 +10,7 @@ from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
+from copass_app.services.retention import PURGED_NOTE
 from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadLine, UploadState
 from copass_app.vocabulary import UPLOAD_RESULT
 
@@ -176,8 +177,12 @@ def _history_row(row: UploadLine) -> rx.Component:
                               on_click=UploadHistoryState.download("error_report", row.id)),
                 ),
             ),
-            rx.button("Original", size="1", variant="soft", color_scheme="gray",
-                      on_click=UploadHistoryState.download("original", row.id)),
+            rx.cond(
+                row.file_purged,
+                rx.text(PURGED_NOTE, size="1", color_scheme="gray", class_name="file-purged"),
+                rx.button("Original", size="1", variant="soft", color_scheme="gray",
+                          on_click=UploadHistoryState.download("original", row.id)),
+            ),
         ),
         class_name="upload-row",
     )

@@ -142,6 +142,7 @@ class UploadLine:
     errors: int = 0
     protocol: str = ""
     batch_id: int = 0
+    file_purged: bool = False  # past its retention: no original to download
 
 
 def upload_line(r: xml_lots.UploadRow) -> UploadLine:
@@ -150,7 +151,8 @@ def upload_line(r: xml_lots.UploadRow) -> UploadLine:
         received_at=formatting.datetime_br(r.received_at),
         user=r.user_login if r.via == "WEB" else f"{r.user_login} (API)", md5=r.md5, md5_short=f"{r.md5[:8]}…",
         result=UPLOAD_RESULT["accepted" if r.accepted else "refused"].value, accepted=r.accepted,
-        errors=r.error_count, protocol=r.protocol_number or "", batch_id=r.batch_id or 0)
+        errors=r.error_count, protocol=r.protocol_number or "", batch_id=r.batch_id or 0,
+        file_purged=r.file_purged)
 
 
 class UploadHistoryState(PagedState, rx.State):

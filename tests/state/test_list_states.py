@@ -74,3 +74,21 @@ def test_a_refused_lot_shows_its_errors_and_is_kept_in_the_history(factory, logi
     history = browser_tab(UploadHistoryState, token)
     asyncio.run(history.on_load())
     assert [(r.file_name, r.accepted, r.result) for r in history.rows] == [("lote-ruim.xml", False, "refused")]
+
+
+def test_a_purged_upload_shows_arquivo_expurgado_instead_of_its_original(factory, login, db):
+    from sqlmodel import select
+
+    from copass_app.models import UploadRecord
+
+    token = login(factory.provider())
+    tab = browser_tab(UploadState, token)
+    data = b"<?xml version='1.0'?><nao-e-tiss/>"
+    asyncio.run(tab.handle_upload([rx.UploadFile(file=BytesIO(data), path=Path("velho.xml"), size=len(data))]))
+    record = db.exec(select(UploadRecord)).one()
+    record.stored_path = ""  # what copass purge leaves on a record whose file went
+    db.add(record)
+    db.commit()
+    history = browser_tab(UploadHistoryState, token)
+    asyncio.run(history.on_load())
+    assert [(r.file_name, r.file_purged) for r in history.rows] == [("velho.xml", True)]
