@@ -424,7 +424,11 @@ def _check(connection, db_path: Path, private_dir: Path, run_upgrade: bool) -> C
             rows = [row[0] for row in connection.execute(query).fetchall()]
             if rows:
                 problems.append(f"{what}: {rows[:10]}{' …' if len(rows) > 10 else ''}")
-        records = connection.execute("SELECT id, stored_path, md5, size_bytes FROM upload_record").fetchall()
+        # A record copass purge emptied (stored_path '') kept its row on purpose, with a file.purge audit row.
+        records = connection.execute(
+            "SELECT r.id, r.stored_path, r.md5, r.size_bytes FROM upload_record r WHERE r.stored_path != '' OR NOT "
+            "EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'file.purge' AND a.entity_id = CAST(r.id AS TEXT))"
+        ).fetchall()
         counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("batch", "batch_guide", "batch_item", "billed_item", "protocol", "upload_record",
                                 "audit_log")}
