@@ -6,6 +6,7 @@ through services/analysis, and the analysis finished by analysis.finish_analysis
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -16,6 +17,8 @@ from copass_app import clock
 from copass_app.models import Batch, BatchGuide, BatchItem, Glosa, GlosaStatus, GuideType, Provider, Role
 from copass_app.services import analysis, billing, processing
 from copass_app.services.access import Actor
+from copass_app.services.errors import DomainError
+from copass_app.services.unit_of_work import perform
 from copass_app.tiss import codes
 
 D = Decimal
@@ -89,3 +92,24 @@ def analysed_batch(factory, db: Session, who: Clinic, staff: Actor, glosas: dict
 def glosas_of(db: Session, batch_id: int) -> list[Glosa]:
     return list(db.exec(select(Glosa).where(Glosa.batch_id == batch_id, Glosa.status == GlosaStatus.APLICADA)
                         .order_by(Glosa.id)).all())
+
+
+def race(*actions) -> list[str]:
+    """Run the actions in real threads, each in its own unit of work, released together; "ok" or the refusal."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = [""] * len(actions)
+
+    def run(index, action):
+        barrier.wait()
+        try:
+            perform(action)
+            outcomes[index] = "ok"
+        except DomainError as error:
+            outcomes[index] = error.message
+
+    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

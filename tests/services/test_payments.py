@@ -1,7 +1,6 @@
 """Payments of released batches and accepted appeals: every figure to the cent, computed by hand;
 one transaction; the refusals leave nothing behind."""
 
-import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -24,8 +23,7 @@ from copass_app.models import (
 from copass_app.services import appeals, payments, processing
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
 from copass_app.services.payments import PaymentFilters
-from copass_app.services.unit_of_work import perform
-from tests.services.money_helpers import analyse, analysed_batch, bill, clinic, glosas_of, staff_actor
+from tests.services.money_helpers import analyse, analysed_batch, bill, clinic, glosas_of, race, staff_actor
 
 D = Decimal
 # Batch A: 1.234,56 + 3 × 45,67 = 1.371,57; batch B: 2 × 500,00 + 0,99 = 1.000,99.
@@ -322,26 +320,6 @@ def test_each_provider_sees_its_own_payments_and_staff_see_all(factory, db, luca
 
 
 # --- races -------------------------------------------------------------------------------------------
-
-
-def race(*actions):
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = [""] * len(actions)
-
-    def run(index, action):
-        barrier.wait()
-        try:
-            perform(action)
-            outcomes[index] = "ok"
-        except DomainError as error:
-            outcomes[index] = error.message
-
-    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def paying(actor, who, batch_ids, appeal_ids):
