@@ -141,14 +141,14 @@ def accept_all(db: Session, staff: Actor, batch_id: int, *, guide_id: int | None
         where = f"da guia {number} ({_batch_label(batch)})"
     open_items = and_(BatchItem.batch_guide_id.in_(guides.scalar_subquery()), BatchItem.approved_value.is_(None),
                       ~exists().where(Glosa.batch_item_id == BatchItem.id, Glosa.status == GlosaStatus.PROPOSTA))
-    count, cents = db.exec(select(func.count(), func.coalesce(func.sum(BatchItem.total_value), 0))
+    count, value = db.exec(select(func.count(), func.coalesce(func.sum(BatchItem.total_value), 0))
                            .select_from(BatchItem).where(open_items)).one()
     if count:
         db.execute(update(BatchItem).where(open_items).values(approved_value=BatchItem.total_value)
                    .execution_options(synchronize_session=False))
         audit.record(db, staff, "analysis.accept_all", "batch", batch.id,
                      f"Aceitos integralmente {count} item(ns) {where}: sem decisão → aprovados "
-                     f"{fmt.money(_cents(cents))}", provider_id=batch.provider_id)
+                     f"{fmt.money(value)}", provider_id=batch.provider_id)
     return count
 
 
@@ -303,7 +303,3 @@ def _audit(db: Session, staff: Actor, action: str, item: BatchItem, guide_number
 
 def _batch_label(batch: Batch) -> str:
     return f"lote {batch.lot_number}, protocolo {batch.protocol_number}"
-
-
-def _cents(value: object) -> Decimal:
-    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
