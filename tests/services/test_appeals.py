@@ -109,6 +109,13 @@ def test_one_open_appeal_per_glosa_and_a_decided_one_is_final(db, lucas, staff, 
     assert appeal_count(db) == 2
 
 
+def test_a_glosa_of_a_paid_batch_can_still_be_appealed(db, lucas, staff, glossed):
+    batch, (tomography, _) = glossed
+    payments.register_payment(db, staff, lucas.provider.id, batch_ids=[batch.id], appeal_ids=[], paid_on=clock.today())
+    row = appeals.open_appeal(db, lucas.actor, tomography.id, contested_value="200,00", justification=WHY)
+    assert row.status == AppealStatus.PENDENTE and row.batch_id == batch.id
+
+
 def test_only_applied_glosas_of_analysed_batches_can_be_appealed(factory, db, lucas, staff):
     batch_id = bill(factory, db, lucas, items=ITEMS)
     processing.start_analysis(db, staff, batch_id)

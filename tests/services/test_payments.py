@@ -138,6 +138,11 @@ def test_register_payment_records_it_all_in_one_go(factory, db, lucas, staff):
     assert [row.id for row in view.batches] == [a.id, b.id] and [row.id for row in view.appeals] == [appeal_id]
     assert view.appeals[0].payment_number == view.number
     assert [(line.tax, line.value, line.withheld) for line in view.withholdings][0] == (Tax.IRRF, D("33.83"), True)
+    # The bank data is a snapshot: a later change of the provider's account does not rewrite the payment.
+    lucas.provider.account = "11111-1"
+    db.add(lucas.provider)
+    db.commit()
+    assert payments.payment_detail(db, lucas.actor, view.id).account == "98765-4"
 
 
 def test_a_small_payment_shows_the_tax_it_did_not_withhold(factory, db, staff):
