@@ -62,7 +62,8 @@ class AuthState(rx.State):
     _checked_actor: Actor | None = None
     _checked_at: float = 0.0
 
-    def show_user(self, user: SessionUser | None) -> None:
+    def _show_user(self, user: SessionUser | None) -> None:
+        """Private (leading underscore): a public method of a state is an event handler, callable by a crafted event."""
         user = user or NOBODY
         # Assign only on change: every assignment sends the header's vars to the browser again.
         if (user.name, user.login, user.provider_name, user.is_staff) != (
@@ -155,12 +156,13 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
         checked = await run_unit(checked_action, retries=retries)
     except DomainError as error:
         return None, rx.toast.error(str(error), duration=TOAST_MS)
-    auth.show_user(checked.user)
+    auth._show_user(checked.user)
     if cached is None:
         auth._checked_token, auth._checked_at = token, time.time()  # wall clock: a tab may move between workers
         auth._checked_actor = checked.actor
-    if checked.user is None:  # ended, expired or never opened: nothing of whoever was here stays
-        await forget_page_states(state)
+    if checked.user is None:
+        if token:  # the session this browser held ended or expired: nothing of its user stays
+            await forget_page_states(state)
         return None, rx.redirect(routes.login_path(state.router.url.path), replace=True)
     if not checked.allowed:
         return None, rx.redirect(routes.home_for(checked.user.is_staff), replace=True)
