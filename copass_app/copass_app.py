@@ -24,6 +24,7 @@ from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
 from copass_app.state.guides import GuidesState
+from copass_app.state.guard import EventArgumentGuard
 from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
 from copass_app.state.staff import ReceivedBatchesState, StaffHomeState
@@ -64,6 +65,8 @@ app = rx.App(
     ],
     api_transformer=api_app(),
 )
+# Crafted events whose arguments a handler cannot take get "Requisição inválida." and run nothing.
+app.add_middleware(EventArgumentGuard())
 
 # Portuguese instead of Reflex's English: the connection banner replaces its toast and pulser (the
 # "Overlay" app wrap), and the "404" route is the portal's own page.

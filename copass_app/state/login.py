@@ -48,6 +48,6 @@ class LoginState(rx.State):
         # Whoever used this browser before, none of their page states stays for this user.
         await forget_page_states(self)
         auth.session_token = token
-        auth.show_user(user)
+        auth._show_user(user)
         target = routes.safe_next(self.router.url.query_parameters.get("next", ""))
         return rx.redirect(target or routes.home_for(user.is_staff), replace=True)

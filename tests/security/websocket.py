@@ -78,6 +78,10 @@ class Tab:
         self._opened = False
 
     def close(self) -> None:
+        # The state manager's expiry task is cancelled on this loop: a pending task destroyed with its loop
+        # is finalised later by the garbage collector, which once broke pytest's own reporting.
+        self._loop.run_until_complete(self._manager.close())
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
         self._loop.close()
 
     def __enter__(self) -> Tab:
