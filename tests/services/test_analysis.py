@@ -11,8 +11,17 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from copass_app.models import AuditLog, Batch, BatchItem, BatchStatus, Glosa, GlosaSource, GlosaStatus, GuideItem
-from copass_app.models import Role
+from copass_app.models import (
+    AuditLog,
+    Batch,
+    BatchItem,
+    BatchStatus,
+    Glosa,
+    GlosaSource,
+    GlosaStatus,
+    GuideItem,
+    Role,
+)
 from copass_app.services import analysis, processing
 from copass_app.services.batch_queries import BatchFilters
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
@@ -360,7 +369,7 @@ def test_two_analysts_finishing_at_once_end_with_one_result(factory, db, clinic,
         barrier = threading.Barrier(2)
         outcomes: dict[str, str] = {}
 
-        def finish(name, who, batch_id=screen.row.id):
+        def finish(name, who, batch_id=screen.row.id, barrier=barrier, outcomes=outcomes):
             barrier.wait()
             try:
                 perform(lambda s: analysis.finish_analysis(s, who, batch_id))

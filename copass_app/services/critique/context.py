@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
@@ -40,8 +41,7 @@ PROCEDURE_TABLE = "22"  # TUSS procedimentos: what an authorization names and wh
 CATALOG_PRICED_TABLES = ("18", "19", "20")  # taxas/diárias, materiais, medicamentos: the catalog's price
 
 
-@dataclass(frozen=True)
-class ItemRef:
+class ItemRef(NamedTuple):
     """Which line a finding is about: a batch item, or a draft's guide item or added item."""
 
     batch_item_id: int | None = None
@@ -49,8 +49,9 @@ class ItemRef:
     extra_item_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ItemContext:
+class ItemContext(NamedTuple):
+    """One line as billed (a typed row; a named tuple because a preview builds ten thousand of them)."""
+
     ref: ItemRef
     table_code: str
     code: str
@@ -93,19 +94,9 @@ class _Guide:
     order: tuple = ()
 
 
-@dataclass
-class _Line:
-    guide_id: int
-    ref: ItemRef
-    table_code: str
-    code: str
-    description: str
-    quantity: Decimal
-    unit_value: Decimal
-    total: Decimal
-    authorized_qty: Decimal | None
-    authorized_unit_value: Decimal | None
-    catalog_price: Decimal | None
+# A line while its context is being assembled: (guide key, ref, table, code, description, quantity,
+# unit value, total, authorized quantity, authorized unit value, catalog price).
+_Line = tuple
 
 
 # --- a received batch --------------------------------------------------------------------------
@@ -129,8 +120,8 @@ def batch_contexts(db: Session, batch: Batch) -> list[GuideContext]:
         guides[bg_id] = _Guide(gid, provider_id, number, ben_id, name or "", card or "",
                                _card_known(card, ben_operator, operator_id), performed, valid, (order,))
     lines = [
-        _Line(bg_id, ItemRef(batch_item_id=item_id), table, code, description, quantity, unit_value, total,
-              authorized_qty, authorized_unit, price)
+        (bg_id, ItemRef(item_id, None, None), table, code, description, quantity, unit_value, total,
+         authorized_qty, authorized_unit, price)
         for item_id, bg_id, table, code, description, quantity, unit_value, total, authorized_qty, authorized_unit,
         price in db.exec(
             select(BatchItem.id, BatchItem.batch_guide_id, BatchItem.table_code, BatchItem.code,
@@ -177,8 +168,8 @@ def draft_contexts(db: Session, draft: BillingDraft) -> list[GuideContext]:
     chosen_guides = (select(DraftGuide.guide_id)
                      .where(DraftGuide.draft_id == draft.id, chosen(draft)).scalar_subquery())
     lines = [
-        _Line(gid, ItemRef(guide_item_id=item_id), table, code, description, quantity, unit_value,
-              to_money(quantity * unit_value), authorized_qty, unit_value, price)
+        (gid, ItemRef(None, item_id, None), table, code, description, quantity, unit_value,
+         to_money(quantity * unit_value), authorized_qty, unit_value, price)
         for item_id, gid, table, code, description, quantity, unit_value, authorized_qty, price in db.exec(
             select(GuideItem.id, GuideItem.guide_id, GuideItem.table_code, GuideItem.code, GuideItem.description,
                    GuideItem.performed_qty, GuideItem.unit_value, GuideItem.authorized_qty, CatalogItem.price)
@@ -190,16 +181,17 @@ def draft_contexts(db: Session, draft: BillingDraft) -> list[GuideContext]:
         if gid in guides
     ]
     lines += [
-        _Line(extra.guide_id, ItemRef(extra_item_id=extra.id), extra.table_code, extra.code, extra.description,
-              extra.quantity, extra.unit_value, to_money(extra.quantity * extra.unit_value), None, None, price)
-        for extra, price in db.exec(
-            select(DraftExtraItem, CatalogItem.price)
+        (guide_id, ItemRef(None, None, extra_id), table, code, description, quantity, unit_value,
+         to_money(quantity * unit_value), None, None, price)
+        for extra_id, guide_id, table, code, description, quantity, unit_value, price in db.exec(
+            select(DraftExtraItem.id, DraftExtraItem.guide_id, DraftExtraItem.table_code, DraftExtraItem.code,
+                   DraftExtraItem.description, DraftExtraItem.quantity, DraftExtraItem.unit_value, CatalogItem.price)
             .outerjoin(CatalogItem, and_(CatalogItem.table_code == DraftExtraItem.table_code,
                                          CatalogItem.code == DraftExtraItem.code))
             .where(DraftExtraItem.draft_id == draft.id)
             .order_by(DraftExtraItem.id)
         )
-        if extra.guide_id in guides
+        if guide_id in guides
     ]
     authorized = _authorized_procedures(db, chosen_guides)
     earlier = _billed_elsewhere(db, draft.provider_id, guides.values(), before_batch=None)
@@ -256,33 +248,30 @@ def _billed_elsewhere(db: Session, provider_id: int, guides: Iterable[_Guide], *
             for ben_id, code, performed, lot, protocol in db.exec(query)}
 
 
-def _contract_price(line: _Line) -> Decimal | None:
-    if line.table_code in CATALOG_PRICED_TABLES:
-        return line.catalog_price if line.catalog_price is not None else line.authorized_unit_value
-    return line.authorized_unit_value
-
-
 def _assemble(guides: dict[int, _Guide], lines: list[_Line], authorized: dict[int, set[tuple[str, str]]],
               earlier: dict[tuple[int, str, date], str], *, where_here: str) -> list[GuideContext]:
+    """The contexts in the guides' order (the first of two repeated procedures is the original)."""
     by_guide: dict[int, list[_Line]] = {key: [] for key in guides}
     for line in lines:
-        by_guide[line.guide_id].append(line)
+        by_guide[line[0]].append(line)
     seen_here: dict[tuple[int, str, date], tuple[int, str]] = {}
     contexts = []
     for key, guide in guides.items():
         items = []
-        for line in by_guide[key]:
+        for _key, ref, table, code, description, quantity, unit_value, total, authorized_qty, authorized_unit, \
+                catalog_price in by_guide[key]:
             billed_before = ""
-            if line.table_code == PROCEDURE_TABLE and guide.beneficiary_id is not None:
-                same = (guide.beneficiary_id, line.code, guide.performed_on)
+            if table == PROCEDURE_TABLE and guide.beneficiary_id is not None:
+                same = (guide.beneficiary_id, code, guide.performed_on)
                 first = seen_here.setdefault(same, (key, guide.number))
                 if same in earlier:
                     billed_before = earlier[same]
                 elif first[0] != key:  # a repeat within one guide is the quantity rule's business
                     billed_before = f"{where_here} (guia {first[1]})"
-            items.append(ItemContext(line.ref, line.table_code, line.code, line.description, line.quantity,
-                                     line.unit_value, line.total, line.authorized_qty, _contract_price(line),
-                                     billed_before))
+            # The contracted price: the catalog's for fees, materials and medications, else the authorized value.
+            price = catalog_price if table in CATALOG_PRICED_TABLES and catalog_price is not None else authorized_unit
+            items.append(ItemContext(ref, table, code, description, quantity, unit_value, total, authorized_qty,
+                                     price, billed_before))
         contexts.append(GuideContext(
             guide_id=guide.guide_id, provider_id=guide.provider_id, guide_number=guide.number,
             beneficiary_name=guide.beneficiary_name, card_number=guide.card_number, card_known=guide.card_known,
