@@ -9,12 +9,19 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from copass_app import clock
+from copass_app import formatting as fmt
 from copass_app.models import AuditLog, Batch, BatchOrigin, BatchStatus, BilledItem, GuideType, Role
-from copass_app.services import batches, billing, processing
+from copass_app.services import analysis, batches, billing, payments, processing
+from copass_app.services import appeals as appeal_service
 from copass_app.services.batches import BatchFilters
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
 from copass_app.services.protocols import protocol_number_for
 from copass_app.services.unit_of_work import perform
+from copass_app.tiss import codes
+from tests.services.money_helpers import analyse as analyse_batch
+from tests.services.money_helpers import bill as bill_batch
+from tests.services.money_helpers import clinic as money_clinic
+from tests.services.money_helpers import items_of, staff_actor
 
 TODAY = clock.today()
 START = TODAY - timedelta(days=30)
@@ -439,3 +446,107 @@ def test_batches_csv_lists_the_filtered_own_batches_for_a_spreadsheet(factory, d
 def test_staff_do_not_export_a_providers_csv(db, staff):
     with pytest.raises(PermissionDenied):
         batches.export_batches_csv(db, staff)
+
+
+# --- the money half as the provider reads it: glosas per item, history, payment ------------------
+
+
+D = Decimal
+MONEY_ITEMS = [("22", "10101012", "Consulta em consultório", D("1"), D("150.00")),
+               ("22", "40302040", "Glicose", D("3"), D("12.25"))]  # 150,00 + 36,75 = 186,75
+
+
+def test_summary_shows_each_glosa_with_code_description_note_and_value_once_analysed(factory, db):
+    lucas, staff = money_clinic(factory), staff_actor(factory)
+    batch_id = bill_batch(factory, db, lucas, items=MONEY_ITEMS)
+    processing.start_analysis(db, staff, batch_id)
+    db.commit()
+    during = batches.batch_summary(db, lucas.actor, batch_id)
+    # While the analyst works nothing is final: no glosa, no approved value shown to the provider.
+    assert not during.analysed and during.glosa_value == 0 and during.approved_value == 0
+    assert all(item.glosa is None and item.approved_value is None for item in during.guides[0].items)
+
+    analyse_batch_rest(db, staff, batch_id)
+    summary = batches.batch_summary(db, lucas.actor, batch_id)
+    consult, glucose = summary.guides[0].items
+    assert summary.analysed and summary.row.total == D("186.75")
+    assert (summary.glosa_value, summary.approved_value) == (D("12.25"), D("174.50"))
+    assert consult.glosa is None and consult.approved_value == D("150.00")
+    assert glucose.approved_value == D("24.50")
+    glosa = glucose.glosa
+    assert (glosa.reason_code, glosa.value, glosa.note) == (codes.ABOVE_AUTHORIZED, D("12.25"), "Uma dose a mais")
+    assert glosa.reason_description == codes.all_codes()[codes.ABOVE_AUTHORIZED]
+    assert glosa.appealable and glosa.appeal_status is None
+    assert summary.guides[0].glosa_value == D("12.25") and summary.guides[0].appealable_count == 1
+
+
+def analyse_batch_rest(db, staff, batch_id):
+    """Glosa 12,25 (one dose) on the Glicose line, accept the consultation, finish."""
+    consult, glucose = items_of(db, batch_id)
+    analysis.accept_item(db, staff, consult.id)
+    analysis.apply_glosa(db, staff, glucose.id, value="12,25", reason_code=codes.ABOVE_AUTHORIZED,
+                         note="Uma dose a mais")
+    analysis.finish_analysis(db, staff, batch_id)
+    db.commit()
+
+
+def test_summary_follows_the_appeal_of_a_glosa(factory, db):
+    lucas, staff = money_clinic(factory), staff_actor(factory)
+    batch = analyse_batch(db, staff, bill_batch(factory, db, lucas, items=MONEY_ITEMS), {1: D("12.25")})
+    glucose = batches.batch_summary(db, lucas.actor, batch.id).guides[0].items[1]
+    opened = appeal_service.open_appeal(db, lucas.actor, glucose.glosa.id, contested_value="12,25",
+                                        justification="A terceira dose foi prescrita e autorizada por telefone.")
+    db.commit()
+    glosa = batches.batch_summary(db, lucas.actor, batch.id).guides[0].items[1].glosa
+    assert (glosa.appeal_id, glosa.appeal_status, glosa.contested_value) == (opened.id, "PENDENTE", D("12.25"))
+    assert not glosa.appealable and glosa.appeal_status_label == "Aguardando análise"
+    appeal_service.decide_appeal(db, staff, opened.id, decision="accept_partly", accepted_value="5,00",
+                                 note="Aceita meia dose")
+    db.commit()
+    summary = batches.batch_summary(db, lucas.actor, batch.id)
+    glosa = summary.guides[0].items[1].glosa
+    assert (glosa.accepted_value, glosa.decision_note) == (D("5.00"), "Aceita meia dose")
+    assert summary.appeals_accepted_value == D("5.00") and summary.guides[0].appealable_count == 0
+
+
+def test_history_lists_each_status_with_its_moment_down_to_the_payment(factory, db):
+    lucas, staff = money_clinic(factory), staff_actor(factory)
+    with clock.frozen(datetime(2026, 3, 2, 9, 15)):
+        batch_id = bill_batch(factory, db, lucas, items=MONEY_ITEMS)
+    with clock.frozen(datetime(2026, 3, 3, 10, 0)):
+        processing.start_analysis(db, staff, batch_id)
+        analysis.accept_all(db, staff, batch_id)
+        db.commit()
+    with clock.frozen(datetime(2026, 3, 4, 16, 30)):
+        analysis.finish_analysis(db, staff, batch_id)
+        db.commit()
+    with clock.frozen(datetime(2026, 3, 10, 11, 0)):
+        # Registered on the 10th for a transfer made on the 9th: the history says the 9th.
+        paid = payments.register_payment(db, staff, lucas.provider.id, batch_ids=[batch_id], appeal_ids=[],
+                                         paid_on="09/03/2026")
+        db.commit()
+    steps = batches.batch_history(db, lucas.actor, batch_id)
+    shown = [(step.label, clock.brasilia_date(step.at).isoformat()) for step in steps]
+    assert shown == [("Recebido", "2026-03-02"), ("Em análise", "2026-03-03"),
+                     ("Liberado para pagamento", "2026-03-04"), ("Pagamento efetuado", "2026-03-09")]
+    assert fmt.datetime_br(steps[0].at) == "02/03/2026 09:15"
+    summary = batches.batch_summary(db, lucas.actor, batch_id)
+    assert summary.history == steps and summary.payment_id == paid.id
+
+
+def test_history_of_a_reversed_batch_ends_cancelled(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    batches.reverse_batch(db, actor, confirmed.batch_id)
+    db.commit()
+    assert [s.label for s in batches.batch_history(db, actor, confirmed.batch_id)] == [
+        "Recebido", "Cancelado (estornado)"]
+
+
+def test_another_providers_history_is_not_found(factory, db, clinic):
+    provider, actor = clinic
+    [confirmed] = bill(factory, db, provider, actor)
+    other = factory.actor(factory.provider(name="Outra Clínica"))
+    db.commit()
+    with pytest.raises(NotFound):
+        batches.batch_history(db, other, confirmed.batch_id)
