@@ -51,8 +51,9 @@ def test_a_general_setting_is_shown_with_who_changed_it_and_audited(factory, db,
     assert (view.tolerance_percent, view.scope, view.scope_label, view.updated_by_name) == (
         Decimal("5.50"), "general", "Todos os prestadores", staff.name)
     assert view.updated_at is not None
-    critique.set_rule(db, staff, "quantity_above_authorized", enabled=False, tolerance_percent="5,5")
-    assert db.exec(select(CritiqueSetting)).one().enabled is False  # the same row, changed
+    critique.set_rule(db, staff, "quantity_above_authorized", enabled=False)  # the tolerance is kept
+    row = db.exec(select(CritiqueSetting)).one()  # the same row, changed
+    assert (row.enabled, row.tolerance_percent) == (False, Decimal("5.5"))
     logs = db.exec(select(AuditLog).where(AuditLog.action == "critique.set_rule").order_by(AuditLog.id)).all()
     assert [log.detail for log in logs] == [
         "Regra “Quantidade acima” (todos os prestadores): ativa, tolerância 0 % → ativa, tolerância 5,5 %",

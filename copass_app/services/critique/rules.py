@@ -158,7 +158,9 @@ TOLERANT_RULES = frozenset({"value_above_contract", "quantity_above_authorized"}
 def critique(guides: list[GuideContext], settings: dict[str, RuleSetting]) -> list[Finding]:
     """Every finding of the enabled rules on these guides, guide by guide, in rule order."""
     active = [(RULES[rule], setting) for rule, setting in settings.items() if setting.enabled and rule in RULES]
-    return [finding for guide in guides for rule, setting in active for finding in rule(guide, setting)]
+    # An excess that rounds to R$ 0,00 is no glosa (a glosa is > 0).
+    return [finding for guide in guides for rule, setting in active for finding in rule(guide, setting)
+            if finding.value > 0]
 
 
 assert list(RULES) == [term.value for term in CRITIQUE_RULE], "every critique rule needs its function"

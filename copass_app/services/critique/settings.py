@@ -84,16 +84,18 @@ def rule_settings(db: Session, staff: Actor, provider_id: int | None = None) -> 
 
 
 def set_rule(db: Session, staff: Actor, rule: str, *, provider_id: int | None = None, enabled: bool,
-             tolerance_percent: object = DEFAULT_TOLERANCE) -> RuleSettingView:
-    """Turn a rule on or off and set its tolerance, for every provider or for one; audited with before/after."""
+             tolerance_percent: object = None) -> RuleSettingView:
+    """Turn a rule on or off and set its tolerance, for every provider or for one; audited with before/after.
+
+    Without `tolerance_percent` the tolerance in effect is kept (turning a rule off does not reset it)."""
     require_staff(staff)
     if rule not in CRITIQUE_RULE:
         raise NotFound("Regra da crítica desconhecida.")
     provider = _require_provider(db, provider_id) if provider_id is not None else None
     if not isinstance(enabled, bool):
         raise DomainError("Informe se a regra fica ativa ou inativa.")
-    tolerance = parse_tolerance(tolerance_percent)
     before, row, _scope = _pick(_rows(db, provider_id), rule, provider_id)
+    tolerance = before.tolerance_percent if tolerance_percent is None else parse_tolerance(tolerance_percent)
     if row is None or row.provider_id != provider_id:
         row = CritiqueSetting(rule=rule, provider_id=provider_id, updated_by=staff.user_id)
     row.enabled, row.tolerance_percent = enabled, tolerance
