@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=40, help="cliques de cada tipo (>= 30)")
     parser.add_argument("--workers", type=int, default=1, help="GRANIAN_WORKERS (mais de 1 exige --redis)")
     parser.add_argument("--redis", default="", help="REFLEX_REDIS_URL, para vários workers")
+    parser.add_argument("--committed", action="store_true",
+                        help="mede o último commit (git archive HEAD), não os arquivos em edição")
     options = parser.parse_args(argv)
     if options.workers > 1 and not options.redis:
         parser.error("Reflex só roda vários workers com Redis: informe --redis.")
@@ -144,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     extra = {"REFLEX_REDIS_URL": options.redis} if options.redis else {}
-    with live_portal(prod=True, workers=options.workers, extra_env=extra) as portal, sync_playwright() as playwright:
+    with live_portal(prod=True, workers=options.workers, extra_env=extra, committed=options.committed) as portal, \
+             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(locale="pt-BR", timezone_id="America/Sao_Paulo",
                                 viewport={"width": 1366, "height": 900})

@@ -79,9 +79,9 @@ def portal_env(workdir: Path, *, database_url: str, api_url: str) -> dict[str, s
     return env
 
 
-def prepare_database(env: dict[str, str]) -> None:
+def prepare_database(env: dict[str, str], root: Path = ROOT) -> None:
     for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([sys.executable, "-m", "copass_app.cli", *command], cwd=ROOT, env=env, check=True,
+        subprocess.run([sys.executable, "-m", "copass_app.cli", *command], cwd=root, env=env, check=True,
                        capture_output=True)
 
 
@@ -100,22 +100,34 @@ def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float
     raise RuntimeError(f"O portal não respondeu em {timeout:.0f}s:\n{log_path.read_text()[-4000:]}")
 
 
+def committed_copy(workdir: Path) -> Path:
+    """The last commit's files (`git archive HEAD`): what others are editing in the checkout stays out."""
+    source = workdir / "src"
+    source.mkdir()
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    return source
+
+
 @contextmanager
-def live_portal(*, prod: bool = True, workers: int = 1,
-                extra_env: dict[str, str] | None = None) -> Iterator[LivePortal]:
+def live_portal(*, prod: bool = True, workers: int = 1, extra_env: dict[str, str] | None = None,
+                committed: bool = False) -> Iterator[LivePortal]:
     """The portal on free ports with its own SQLite file and the demo data; stopped on exit.
 
     `prod`: the production build (`reflex run --env prod`: one port for frontend and backend);
-    otherwise the development server.
+    otherwise the development server. `committed`: run the last commit, not the working tree.
     """
     workdir = Path(tempfile.mkdtemp(prefix="copass-portal-"))
     private_web_dir(workdir)
+    root = committed_copy(workdir) if committed else ROOT
     port = free_port()
     frontend_port = port if prod else free_port()
     env = portal_env(workdir, database_url=f"sqlite:///{workdir / 'portal.db'}", api_url=f"http://localhost:{port}")
     env["GRANIAN_WORKERS"] = str(workers)
+    if committed:
+        env["PYTHONPATH"] = str(root)
     env.update(extra_env or {})
-    prepare_database(env)
+    prepare_database(env, root)
     reflex = str(Path(sys.executable).parent / "reflex")
     if prod:
         command = [reflex, "run", "--env", "prod", "--backend-port", str(port), "--loglevel", "info"]
@@ -124,7 +136,7 @@ def live_portal(*, prod: bool = True, workers: int = 1,
                    "--loglevel", "info"]
     log_path = workdir / "reflex.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
         wait_for(f"http://localhost:{port}/ping", process, log_path)
