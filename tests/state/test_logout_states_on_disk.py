@@ -19,7 +19,6 @@ import asyncio, json, sys
 from reflex_base.config import get_config
 from reflex.istate.manager import StateManager
 from reflex.istate.manager.token import BaseStateToken
-import copass_app.copass_app  # every state of the app
 from copass_app.state.auth import AuthState
 from copass_app.state.guides import GuidesState, GuideLine
 from reflex.state import State
