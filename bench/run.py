@@ -1,7 +1,7 @@
 """`make bench`: every performance target of the issues, measured on a fresh database.
 
     python -m bench.run                 # everything
-    python -m bench.run --only xml      # the TISS / XML lot figures only (one or more of: guides billing xml validate)
+    python -m bench.run --only xml      # the TISS / XML lot figures only (one or more of: guides billing xml validate analysis payments)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PARTS = ("guides", "billing", "xml", "validate")
+PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
             from bench import xml_bench
 
             ok &= xml_bench.run(engine, with_startup="validate" in parts)
+        if "analysis" in parts:
+            from bench import analysis_bench
+
+            ok &= analysis_bench.run(engine)
+        if "payments" in parts:
+            from bench import payments_bench
+
+            ok &= payments_bench.run(engine)
     elif "validate" in parts:
         from bench import xml_bench
 
