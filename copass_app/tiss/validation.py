@@ -50,8 +50,14 @@ _PROVIDER_NUMBER = {
 }
 
 
-def validate_lot(data: bytes, *, filename: str | None = None, max_bytes: int | None = None) -> LotValidation:
-    """Run checks 1–5 on the bytes of one file."""
+def validate_lot(data: bytes, *, filename: str | None = None, max_bytes: int | None = None,
+                 transaction: str = EXPECTED_TRANSACTION) -> LotValidation:
+    """Run checks 1–5 on the bytes of one file.
+
+    `transaction` is the tipoTransacao the file must be: another message checked like a lot
+    (an uploaded RECURSO_GLOSA) passes its own; it has no guides, so checks 1–4 and its header
+    are what apply to it.
+    """
     result = LotValidation(filename=filename, size=len(data), source=data)
     try:
         tree = parse_xml(data, max_bytes=max_bytes)
@@ -72,7 +78,7 @@ def validate_lot(data: bytes, *, filename: str | None = None, max_bytes: int | N
     result.total = sum((t.declared for t in lot.totals if t.declared is not None), ZERO)
     result.errors.extend(_schema_issues(lot))
     result.errors.extend(_hash_issues(root, result))
-    result.errors.extend(_header_issues(root, result))
+    result.errors.extend(_header_issues(root, result, transaction))
     result.errors.extend(_guide_issues(lot))
     return result
 
@@ -239,13 +245,17 @@ def _hash_issues(root: etree._Element, result: LotValidation) -> list[LotIssue]:
 
 # --- check 5: transaction, version, guide count and totals ---------------------
 
-def _header_issues(root: etree._Element, result: LotValidation) -> list[LotIssue]:
+_SENT_AS = {EXPECTED_TRANSACTION: "um lote de guias", "RECURSO_GLOSA": "um recurso de glosa"}
+
+
+def _header_issues(root: etree._Element, result: LotValidation,
+                   expected: str = EXPECTED_TRANSACTION) -> list[LotIssue]:
     issues = []
-    if result.transaction and result.transaction != EXPECTED_TRANSACTION:
+    if result.transaction and result.transaction != expected:
         issues.append(_header_issue(
             root, "transaction", codes.INVALID_TRANSACTION,
-            f"O tipo de transação é '{result.transaction}'; um lote de guias deve ser enviado "
-            f"como {EXPECTED_TRANSACTION}."))
+            f"O tipo de transação é '{result.transaction}'; {_SENT_AS.get(expected, 'a mensagem')} deve ser "
+            f"enviado como {expected}."))
     if result.version and result.version != TISS_VERSION:
         issues.append(_header_issue(
             root, "version", codes.INVALID_VERSION,

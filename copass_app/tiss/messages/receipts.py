@@ -123,12 +123,12 @@ def _main_code(errors: Sequence[LotIssue]) -> str:
     return next((e.code for e in errors if e.code and codes.is_known(e.code)), codes.CANNOT_VALIDATE)
 
 
-def refusal_summary(errors: Sequence[LotIssue], limit: int = 500) -> str:
+def refusal_summary(errors: Sequence[LotIssue], limit: int = 500, *, title: str = "Lote recusado") -> str:
     """'2 erro(s): [5014] linha 90: ...; [5042] ...' cut to fit st_texto500."""
     parts = []
     for e in errors:
         where = f" linha {e.line}:" if e.line else ""
         parts.append(f"[{e.code or '-'}]{where} {e.message}")
-    text = f"Lote recusado, {len(errors)} erro(s): " + "; ".join(parts) if errors else "Lote recusado."
+    text = f"{title}, {len(errors)} erro(s): " + "; ".join(parts) if errors else f"{title}."
     text = text.encode("iso-8859-1", "replace").decode("iso-8859-1")
     return text if len(text) <= limit else text[: limit - 3] + "..."
