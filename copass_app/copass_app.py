@@ -10,6 +10,7 @@ from copass_app.api import api_app
 from copass_app.components.feedback import connection_banner
 from copass_app.components.shell import FAVICON
 from copass_app.pages.account import account_page
+from copass_app.pages.appeals import provider_appeals_page
 from copass_app.pages.audit import audit_page
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
@@ -17,9 +18,11 @@ from copass_app.pages.guides import guides_page
 from copass_app.pages.login import login_page
 from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
 from copass_app.pages.not_found import not_found_page
+from copass_app.pages.payments_provider import provider_payments_page
 from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
 from copass_app.state.account import AccountState
+from copass_app.state.appeals import ProviderAppealsState
 from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
@@ -27,6 +30,7 @@ from copass_app.state.guides import GuidesState
 from copass_app.state.guard import EventArgumentGuard
 from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
+from copass_app.state.payments_provider import ProviderPaymentsState
 from copass_app.state.staff import ReceivedBatchesState, StaffHomeState
 from copass_app.state.uploads import ApiTokensState, UploadHistoryState, UploadState
 from copass_app.tiss.schema import verify_schema_pins
@@ -48,6 +52,8 @@ PAGES = {
     routes.XML_UPLOAD.path: (upload_page, UploadState.on_load),
     routes.BATCHES.path: (batches_page, BatchesState.on_load),
     routes.UPLOAD_HISTORY.path: (upload_history_page, UploadHistoryState.on_load),
+    routes.PROVIDER_APPEALS.path: (provider_appeals_page, ProviderAppealsState.on_load),
+    routes.PROVIDER_PAYMENTS.path: (provider_payments_page, ProviderPaymentsState.on_load),
     routes.API_TOKENS.path: (api_tokens_page, ApiTokensState.on_load),
     routes.STAFF_HOME.path: (staff_home_page, StaffHomeState.on_load),
     routes.RECEIVED_BATCHES.path: (received_batches_page, ReceivedBatchesState.on_load),

@@ -46,6 +46,9 @@ BATCHES = Route("/acompanhamento", "Acompanhamento dos faturamentos", Audience.P
                 MenuEntry("Acompanhamento", "Faturamentos"))
 UPLOAD_HISTORY = Route("/acompanhamento/envios", "Envios de XML", Audience.PROVIDER,
                        MenuEntry("Acompanhamento", "Envios de XML"))
+PROVIDER_APPEALS = Route("/recursos", "Recursos de glosa", Audience.PROVIDER,
+                         MenuEntry("Acompanhamento", "Recursos de glosa"))
+PROVIDER_PAYMENTS = Route("/pagamentos", "Pagamentos", Audience.PROVIDER, MenuEntry("Acompanhamento", "Pagamentos"))
 STAFF_HOME = Route("/operadora", "Prestadores credenciados", Audience.STAFF, MenuEntry("Operadora", "Prestadores"))
 RECEIVED_BATCHES = Route("/operadora/lotes", "Lotes recebidos", Audience.STAFF,
                          MenuEntry("Operadora", "Lotes recebidos"))
@@ -54,7 +57,8 @@ ACCOUNT = Route("/conta/senha", "Alterar senha", Audience.SIGNED_IN, MenuEntry("
 
 # In menu order; later issues add their routes here.
 ROUTES: tuple[Route, ...] = (
-    HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, STAFF_HOME, RECEIVED_BATCHES,
+    HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
+    PROVIDER_PAYMENTS, STAFF_HOME, RECEIVED_BATCHES,
     AUDIT, ACCOUNT,
 )
 PROVIDER_HOME = GUIDES

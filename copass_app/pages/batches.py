@@ -1,4 +1,5 @@
-""""Acompanhamento dos faturamentos": batches with protocol, status, dates, summary, protocol PDF, CSV and estorno."""
+""""Acompanhamento dos faturamentos": batches with protocol, status, dates, the detail (history, glosas,
+appeals, payment: pages/batch_detail.py), protocol PDF, CSV and estorno."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from copass_app.components.forms import labelled_field, select_field
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import action_link, pager, status_badge
+from copass_app.pages.batch_detail import summary_dialog
 from copass_app.state.batches import BatchesState, BatchLine
 from copass_app.state.paging import ALL
 from copass_app.vocabulary import BATCH_ORIGIN, BATCH_STATUS
@@ -87,54 +89,11 @@ def _table() -> rx.Component:
     ))
 
 
-def _summary_dialog() -> rx.Component:
-    s = BatchesState.summary
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Lote — protocolo ", s.protocol),
-            rx.vstack(
-                rx.hstack(
-                    rx.text("Situação: ", status_badge(BATCH_STATUS, s.status)),
-                    rx.text("Competência: ", rx.text.strong(s.competence)),
-                    rx.text("Pacientes: ", rx.text.strong(s.patients)),
-                    rx.text("Atendimentos de ", s.first_date, " a ", s.last_date),
-                    wrap="wrap",
-                    spacing="4",
-                ),
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Guia", "Beneficiário", "Realização", "Itens", "Valor")])),
-                    rx.table.body(rx.foreach(s.guides, lambda g: rx.table.row(
-                        rx.table.cell(g.number), rx.table.cell(g.beneficiary), rx.table.cell(g.performed_on),
-                        rx.table.cell(g.item_count), rx.table.cell(g.total, white_space="nowrap"),
-                    ))),
-                    size="1",
-                    width="100%",
-                ),
-                rx.text("Total: ", s.total, weight="bold"),
-                rx.hstack(
-                    rx.button(rx.icon("file-down", size=14), "Protocolo (PDF)", variant="soft",
-                              on_click=BatchesState.download_protocol(s.id)),
-                    rx.dialog.close(rx.button("Fechar", variant="soft", color_scheme="gray")),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            max_width="56em",
-            id="batch-summary",
-        ),
-        open=BatchesState.summary_open,
-        on_open_change=BatchesState.set_summary_open,
-    )
-
-
 def batches_page() -> rx.Component:
     return page_shell(
         routes.BATCHES,
         _filters(),
         _table(),
         pager(BatchesState.page, BatchesState.page_count, BatchesState.total, BatchesState.go_to_page),
-        _summary_dialog(),
+        summary_dialog(),
     )

@@ -9,6 +9,7 @@ from copass_app.components.feedback import empty_state
 from copass_app.components.forms import field_label, labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.ui import pager
+from copass_app.pages.glosa_preview import draft_preview_section
 from copass_app.state.billing import CATALOG_LABELS, BillingState, DraftGuideCard, DraftItemLine
 
 
@@ -377,6 +378,7 @@ def billing_page() -> rx.Component:
             BillingState.has_draft,
             rx.vstack(
                 _summary_bar(),
+                draft_preview_section(BillingState),
                 rx.cond(BillingState.guides.length() == 0,
                         empty_state("Nenhuma guia a faturar neste período",
                                     "Só aparecem guias autorizadas, realizadas no período e ainda não faturadas. "

@@ -10,6 +10,7 @@ from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
+from copass_app.pages.glosa_preview import preview_button, preview_panel
 from copass_app.services.retention import PURGED_NOTE
 from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadLine, UploadState
 from copass_app.vocabulary import UPLOAD_RESULT
@@ -91,8 +92,11 @@ def _result() -> rx.Component:
                           on_click=UploadState.download("protocol", r.batch_id), id="download-upload-protocol"),
                 rx.button(rx.icon("file-code", size=14), "Protocolo TISS (XML)", size="1", variant="soft",
                           on_click=UploadState.download("receipt", r.upload_id)),
+                preview_button(UploadState.run_batch_preview(r.batch_id), UploadState.preview_running,
+                               element_id="run-batch-preview"),
                 rx.link("Ver em Acompanhamento", href=routes.BATCHES.path, size="2"),
                 align="center",
+                wrap="wrap",
             ),
             spacing="2",
         ),
@@ -120,7 +124,7 @@ def _result() -> rx.Component:
         error_groups_view(UploadState.error_groups),
         width="100%",
     )
-    return rx.cond(r.accepted, accepted, refused)
+    return rx.cond(r.accepted, rx.vstack(accepted, preview_panel(UploadState), width="100%", spacing="3"), refused)
 
 
 def upload_page() -> rx.Component:

@@ -7,9 +7,19 @@ from dataclasses import dataclass, field
 import reflex as rx
 
 from copass_app import formatting
+from copass_app.services import appeals as appeal_service
 from copass_app.services import batches as batch_service
+from copass_app.services import payments as payment_service
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download_file
+from copass_app.state.money_rows import (
+    DetailGuide,
+    HistoryStep,
+    PaymentDetailView,
+    detail_guide,
+    history_steps,
+    payment_detail_view,
+)
 from copass_app.state.paging import PagedState, filter_value
 
 
@@ -51,15 +61,6 @@ def batch_line(row: batch_service.BatchRow) -> BatchLine:
 
 
 @dataclass
-class SummaryGuide:
-    number: str = ""
-    beneficiary: str = ""
-    performed_on: str = ""
-    item_count: int = 0
-    total: str = ""
-
-
-@dataclass
 class BatchSummaryView:
     id: int = 0
     protocol: str = ""
@@ -69,11 +70,20 @@ class BatchSummaryView:
     first_date: str = "—"
     last_date: str = "—"
     guide_count: int = 0
-    total: str = ""
-    guides: list[SummaryGuide] = field(default_factory=list)
+    total: str = ""  # informado
+    analysed: bool = False  # the glosas are final: shown, appealable, the demonstrativo exists
+    glosa: str = ""
+    approved: str = ""  # liberado
+    appeals_accepted: str = ""
+    has_appeals_accepted: bool = False
+    history: list[HistoryStep] = field(default_factory=list)
+    guides: list[DetailGuide] = field(default_factory=list)
+    paid: bool = False
+    payment: PaymentDetailView = field(default_factory=PaymentDetailView)
 
 
-def summary_view(summary: batch_service.BatchSummary) -> BatchSummaryView:
+def summary_view(summary: batch_service.BatchSummary,
+                 payment: payment_service.PaymentView | None = None) -> BatchSummaryView:
     row = summary.row
     return BatchSummaryView(
         id=row.id,
@@ -85,9 +95,23 @@ def summary_view(summary: batch_service.BatchSummary) -> BatchSummaryView:
         last_date=formatting.date_br(summary.last_performed_on) if summary.last_performed_on else "—",
         guide_count=len(summary.guides),
         total=formatting.money(row.total),
-        guides=[SummaryGuide(g.provider_guide_number, g.beneficiary_name, formatting.date_br(g.performed_on),
-                             g.item_count, formatting.money(g.total)) for g in summary.guides],
+        analysed=summary.analysed,
+        glosa=formatting.money(summary.glosa_value),
+        approved=formatting.money(summary.approved_value),
+        appeals_accepted=formatting.money(summary.appeals_accepted_value),
+        has_appeals_accepted=summary.appeals_accepted_value > 0,
+        history=history_steps(summary.history),
+        guides=[detail_guide(g, summary.analysed) for g in summary.guides],
+        paid=payment is not None,
+        payment=payment_detail_view(payment) if payment is not None else PaymentDetailView(),
     )
+
+
+def _summary(db, actor, batch_id: object) -> BatchSummaryView:
+    """The batch as stored, with the payment that paid it (one unit of work)."""
+    summary = batch_service.batch_summary(db, actor, record_id(batch_id))
+    payment = payment_service.payment_detail(db, actor, summary.payment_id) if summary.payment_id else None
+    return summary_view(summary, payment)
 
 
 class BatchesState(PagedState, rx.State):
@@ -101,6 +125,13 @@ class BatchesState(PagedState, rx.State):
 
     summary_open: bool = False
     summary: BatchSummaryView = BatchSummaryView()
+    appeal_open: bool = False
+    appeal_title: str = ""
+    appeal_detail: str = ""
+    appeal_value: str = ""  # prefilled with the glosa's value
+    appeal_whole_guide: bool = False
+    _appeal_kind: str = ""  # "item" (a glosa) or "guide" (every glosa of a batch guide)
+    _appeal_target: int = 0
     exporting: bool = False  # the CSV is being built: its button spins
 
     def _filters(self) -> batch_service.BatchFilters:
@@ -154,13 +185,82 @@ class BatchesState(PagedState, rx.State):
 
     @rx.event
     async def open_summary(self, batch_id: str):
-        summary, event = await call_service(
-            self, lambda db, actor: summary_view(batch_service.batch_summary(db, actor, record_id(batch_id))))
+        summary, event = await call_service(self, lambda db, actor: _summary(db, actor, batch_id))
         if summary is None:
             return event
         self.summary = summary
         self.summary_open = True
+        self.appeal_open = False
         return None
+
+    async def _reload_summary(self):
+        """The open batch as stored now (after an appeal, refused or not)."""
+        batch_id = self.summary.id
+        summary, event = await call_service(self, lambda db, actor: _summary(db, actor, batch_id))
+        if summary is not None:
+            self.summary = summary
+        return event
+
+    # ---- recurso de glosa: one item, or every glosa of a guide --------------------------------------
+    @rx.event
+    def open_item_appeal(self, batch_item_id: str):
+        """The item's glosa, as the open batch shows it (no query: the service checks everything)."""
+        item = next((i for g in self.summary.guides for i in g.items if str(i.id) == str(batch_item_id).strip()
+                     and i.can_appeal), None)
+        if item is None:
+            return rx.toast.error("Escolha uma glosa do lote aberto para recorrer.")
+        self._appeal_kind, self._appeal_target = "item", item.glosa_id
+        self.appeal_title = f"Recurso da glosa de {item.code} · {item.description}"
+        self.appeal_detail = (f"Glosa {item.glosa_value}, código {item.glosa_code} · {item.glosa_description}"
+                              + (f" — {item.glosa_note}" if item.glosa_note else ""))
+        self.appeal_value = item.glosa_value_typed
+        self.appeal_whole_guide = False
+        self.appeal_open = True
+        return None
+
+    @rx.event
+    def open_guide_appeal(self, batch_guide_id: str):
+        guide = next((g for g in self.summary.guides if str(g.batch_guide_id) == str(batch_guide_id).strip()
+                      and g.can_appeal), None)
+        if guide is None:
+            return rx.toast.error("Escolha uma guia com glosa do lote aberto para recorrer.")
+        count = sum(1 for item in guide.items if item.can_appeal)
+        self._appeal_kind, self._appeal_target = "guide", guide.batch_guide_id
+        self.appeal_title = f"Recurso de todas as glosas da guia {guide.number}"
+        self.appeal_detail = (f"{count} glosa(s) ainda sem recurso, cada uma contestada pelo valor glosado "
+                              f"(total glosado na guia: {guide.glosa}).")
+        self.appeal_value = ""
+        self.appeal_whole_guide = True
+        self.appeal_open = True
+        return None
+
+    @rx.event
+    def set_appeal_open(self, value: bool):
+        self.appeal_open = bool(value)
+
+    @rx.event
+    async def submit_appeal(self, form: dict):
+        kind, target = self._appeal_kind, self._appeal_target
+        if not target or not isinstance(form, dict):
+            return rx.toast.error("Escolha uma glosa do lote aberto para recorrer.")
+        justification = _text(form.get("justification"))
+        value = _text(form.get("contested_value"))
+
+        def appeal(db, actor):
+            if kind == "guide":
+                return len(appeal_service.appeal_guide(db, actor, target, justification=justification))
+            appeal_service.open_appeal(db, actor, target, contested_value=value, justification=justification)
+            return 1
+
+        opened, event = await call_service(self, appeal)
+        reload_event = await self._reload_summary()  # refused or not: what is stored now
+        if opened is None:
+            return event  # the dialog stays open with what was typed, the reason in the toast
+        self.appeal_open = False
+        self._appeal_kind, self._appeal_target = "", 0
+        if reload_event is not None:
+            return reload_event
+        return rx.toast.success(f"{opened} recurso(s) de glosa enviado(s): aguardando análise da operadora.")
 
     @rx.event
     def set_summary_open(self, value: bool):
@@ -182,6 +282,10 @@ class BatchesState(PagedState, rx.State):
         if reload_event is not None:
             return reload_event
         return rx.toast.success("Lote estornado: as guias voltaram a ficar disponíveis para faturamento.")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _lines(found) -> tuple[list[BatchLine], tuple[int, int, int]]:

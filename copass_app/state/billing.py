@@ -30,6 +30,7 @@ from copass_app.state.billing_rows import (
     summary_view,
 )
 from copass_app.state.files import download_file
+from copass_app.state.glosa_preview import DraftPreviewMixin
 from copass_app.vocabulary import EXTRA_ITEM_TABLE
 
 __all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine"]
@@ -62,7 +63,7 @@ def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
                   found.summary)
 
 
-class BillingState(rx.State):
+class BillingState(DraftPreviewMixin, rx.State):
     has_draft: bool = False
     summary: DraftSummaryView = DraftSummaryView()
     guides: list[DraftGuideCard] = []
@@ -130,6 +131,10 @@ class BillingState(rx.State):
 
     async def _run(self, action, *, refresh: bool = False):
         return (await self._act(action, refresh=refresh))[1]
+
+    async def _draft_changed(self):
+        """The Prévia de glosas left a guide out: the cards and totals show the draft as stored."""
+        return await self._run(lambda db, actor: None)
 
     @rx.event
     async def on_load(self):

@@ -11,6 +11,7 @@ from copass_app import formatting
 from copass_app.services import api_tokens, xml_lots
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download_file
+from copass_app.state.glosa_preview import BatchPreviewMixin
 from copass_app.state.paging import PagedState
 from copass_app.tiss import codes
 from copass_app.tiss.parsing import max_xml_bytes
@@ -66,7 +67,7 @@ def upload_result(outcome: xml_lots.LotOutcome) -> UploadResult:
                         outcome.protocol_number or "", outcome.batch_id or 0, outcome.guide_count, len(outcome.errors))
 
 
-class UploadState(rx.State):
+class UploadState(BatchPreviewMixin, rx.State):
     progress: int = 0
     uploading: bool = False
     has_result: bool = False
@@ -76,6 +77,7 @@ class UploadState(rx.State):
     @rx.event
     async def on_load(self):
         self.has_result, self.error_groups, self.progress, self.uploading = False, [], 0, False
+        self._clear_preview()
         _, event = await call_service(self, lambda db, actor: None)
         return event
 
@@ -116,6 +118,7 @@ class UploadState(rx.State):
         outcome, event = await call_service(self, lambda db, actor: xml_lots.receive_lot(db, actor, name, data))
         if outcome is None:
             return event
+        self._clear_preview()  # a preview of the previous lot
         self.result = upload_result(outcome)
         self.error_groups = group_errors([xml_lots.issue_record(issue) for issue in outcome.errors])
         self.has_result = True

@@ -1,0 +1,57 @@
+""""Pagamentos" (Acompanhamento › Pagamentos): the provider's payments, newest first, and the detail of one
+(each withholding line, the bank data used, the batches and appeal values it paid)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from copass_app.services import payments as payment_service
+from copass_app.state.auth import call_service, record_id
+from copass_app.state.money_rows import PaymentDetailView, PaymentLine, payment_detail_view, payment_line
+from copass_app.state.paging import PagedState
+
+PAYMENT_PARAM = "pagamento"  # /pagamentos?pagamento=<id> opens that payment (links from a batch or an appeal)
+
+
+class ProviderPaymentsState(PagedState, rx.State):
+    rows: list[PaymentLine] = []
+    detail_open: bool = False
+    detail: PaymentDetailView = PaymentDetailView()
+
+    async def _reload(self):
+        page = self.page
+
+        def action(db, actor):
+            found = payment_service.provider_payments(db, actor, page=page)
+            return [payment_line(row) for row in found.rows], (found.total, found.page, found.page_count)
+
+        found, event = await call_service(self, action)
+        if found is None:
+            return event
+        self.rows, (self.total, self.page, self.page_count) = found
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def on_load(self):
+        self.page, self.detail_open = 1, False
+        event = await self._reload()
+        wanted = str(self.router.url.query_parameters.get(PAYMENT_PARAM, "") or "").strip()
+        if event is None and wanted:
+            return await self.open_detail(wanted)
+        return event
+
+    @rx.event
+    async def open_detail(self, payment_id: str):
+        detail, event = await call_service(
+            self, lambda db, actor: payment_detail_view(payment_service.payment_detail(db, actor,
+                                                                                       record_id(payment_id))))
+        if detail is None:
+            return event
+        self.detail = detail
+        self.detail_open = True
+        return None
+
+    @rx.event
+    def set_detail_open(self, value: bool):
+        self.detail_open = bool(value)
