@@ -137,4 +137,9 @@ class CritiqueSetting(SQLModel, table=True):
     updated_by: int = Field(foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
 
-    __table_args__ = (UniqueConstraint("rule", "provider_id", name="uq_critique_rule_provider"),)
+    __table_args__ = (
+        UniqueConstraint("rule", "provider_id", name="uq_critique_rule_provider"),
+        # NULLs are distinct in a unique key: one general row per rule needs its own index.
+        Index("uq_critique_rule_general", "rule", unique=True,
+              sqlite_where=text("provider_id IS NULL"), postgresql_where=text("provider_id IS NULL")),
+    )

@@ -146,3 +146,16 @@ def test_only_staff_change_or_read_the_settings(factory, db, clinic, staff):
     with pytest.raises(DomainError, match="ativa ou inativa"):
         critique.set_rule(db, staff, "duplicate", enabled="sim")
     assert db.exec(select(CritiqueSetting)).all() == []
+
+
+def test_the_database_keeps_one_general_setting_per_rule(db, factory):
+    # A unique (rule, provider_id) key lets two NULL provider ids through; the partial index does not.
+    from sqlalchemy.exc import IntegrityError
+
+    staff = factory.user(role=Role.STAFF)
+    db.add(CritiqueSetting(rule="duplicate", provider_id=None, enabled=True, updated_by=staff.id))
+    db.commit()
+    db.add(CritiqueSetting(rule="duplicate", provider_id=None, enabled=False, updated_by=staff.id))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
