@@ -10,26 +10,34 @@ from copass_app.api import api_app
 from copass_app.components.feedback import connection_banner
 from copass_app.components.shell import FAVICON
 from copass_app.pages.account import account_page
+from copass_app.pages.analysis import analysis_page
 from copass_app.pages.appeals import provider_appeals_page
+from copass_app.pages.appeals_staff import appeals_queue_page
 from copass_app.pages.audit import audit_page
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
+from copass_app.pages.critique import critique_page
 from copass_app.pages.guides import guides_page
 from copass_app.pages.login import login_page
 from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
 from copass_app.pages.not_found import not_found_page
+from copass_app.pages.payments import payments_page
 from copass_app.pages.payments_provider import provider_payments_page
 from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
 from copass_app.state.account import AccountState
+from copass_app.state.analysis import AnalysisState
 from copass_app.state.appeals import ProviderAppealsState
+from copass_app.state.appeals_staff import AppealsQueueState
 from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
+from copass_app.state.critique import CritiqueState
 from copass_app.state.guides import GuidesState
 from copass_app.state.guard import EventArgumentGuard
 from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
+from copass_app.state.payments import PaymentsState
 from copass_app.state.payments_provider import ProviderPaymentsState
 from copass_app.state.staff import ReceivedBatchesState, StaffHomeState
 from copass_app.state.uploads import ApiTokensState, UploadHistoryState, UploadState
@@ -57,6 +65,10 @@ PAGES = {
     routes.API_TOKENS.path: (api_tokens_page, ApiTokensState.on_load),
     routes.STAFF_HOME.path: (staff_home_page, StaffHomeState.on_load),
     routes.RECEIVED_BATCHES.path: (received_batches_page, ReceivedBatchesState.on_load),
+    routes.BATCH_ANALYSIS.path: (analysis_page, AnalysisState.on_load),
+    routes.APPEALS_QUEUE.path: (appeals_queue_page, AppealsQueueState.on_load),
+    routes.PAYMENTS.path: (payments_page, PaymentsState.on_load),
+    routes.CRITIQUE.path: (critique_page, CritiqueState.on_load),
     routes.AUDIT.path: (audit_page, AuditState.on_load),
     routes.ACCOUNT.path: (account_page, AccountState.on_load),
 }

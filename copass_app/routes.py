@@ -52,6 +52,12 @@ PROVIDER_PAYMENTS = Route("/pagamentos", "Pagamentos", Audience.PROVIDER, MenuEn
 STAFF_HOME = Route("/operadora", "Prestadores credenciados", Audience.STAFF, MenuEntry("Operadora", "Prestadores"))
 RECEIVED_BATCHES = Route("/operadora/lotes", "Lotes recebidos", Audience.STAFF,
                          MenuEntry("Operadora", "Lotes recebidos"))
+BATCH_ANALYSIS = Route("/operadora/lotes/[lote]", "Análise do lote", Audience.STAFF)  # [lote]: the batch id
+APPEALS_QUEUE = Route("/operadora/recursos", "Recursos de glosa", Audience.STAFF,
+                      MenuEntry("Operadora", "Recursos de glosa"))
+PAYMENTS = Route("/operadora/pagamentos", "Pagamentos", Audience.STAFF, MenuEntry("Operadora", "Pagamentos"))
+CRITIQUE = Route("/operadora/critica", "Crítica automática", Audience.STAFF,
+                 MenuEntry("Operadora", "Crítica automática"))
 AUDIT = Route("/operadora/auditoria", "Auditoria", Audience.STAFF, MenuEntry("Operadora", "Auditoria"))
 ACCOUNT = Route("/conta/senha", "Alterar senha", Audience.SIGNED_IN, MenuEntry("Minha conta", "Alterar senha"))
 
@@ -59,7 +65,7 @@ ACCOUNT = Route("/conta/senha", "Alterar senha", Audience.SIGNED_IN, MenuEntry("
 ROUTES: tuple[Route, ...] = (
     HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
     PROVIDER_PAYMENTS, STAFF_HOME, RECEIVED_BATCHES,
-    AUDIT, ACCOUNT,
+    BATCH_ANALYSIS, APPEALS_QUEUE, PAYMENTS, CRITIQUE, AUDIT, ACCOUNT,
 )
 PROVIDER_HOME = GUIDES
 APP_NAME = "Portal do Prestador"
