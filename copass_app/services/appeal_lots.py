@@ -170,7 +170,7 @@ def receive_appeal_xml(db: Session, actor: Actor, file_name: str, data: bytes, *
         errors = _header_issues(provider, operator, check, parsed)
         batch = _own_batch(db, provider, parsed)
         errors += _batch_issues(batch, parsed, provider)
-        if batch is not None and batch.status in appeals.ANALYSED:
+        if batch is not None and batch.status in appeals.ANALYSED and not parsed.protocol_level:
             plan = plan_appeals(db, batch, parsed)
             errors += plan.issues
             contests = plan.contests
