@@ -38,23 +38,24 @@ def _is_union(hint: Any) -> bool:
     return get_origin(hint) in (Union, python_types.UnionType)
 
 
-def value_fits(value: Any, hint: Any) -> bool:
-    """Whether `value`, as it came from the browser, is what a parameter annotated `hint` can take."""
+def value_fits(value: Any, hint: Any, *, nested: bool = False) -> bool:
+    """Whether `value`, as it came from the browser, is what a parameter annotated `hint` can take
+    (`nested`: an item of a list or dict argument)."""
     if hint is Any or hint is inspect.Parameter.empty:
         return True
     if _is_union(hint):
-        return any(value_fits(value, arm) for arm in get_args(hint))
+        return any(value_fits(value, arm, nested=nested) for arm in get_args(hint))
     if hint is None or hint is type(None):
         return value is None
     value = transform_form_data(value, hint)  # a submitted form's entries become its dict, as Reflex does
     origin = get_origin(hint)
     if origin is list:
         (item_hint,) = get_args(hint) or (Any,)
-        return isinstance(value, list) and all(value_fits(item, item_hint) for item in value)
+        return isinstance(value, list) and all(value_fits(item, item_hint, nested=True) for item in value)
     if origin is dict:
         key_hint, item_hint = get_args(hint) or (Any, Any)
         return isinstance(value, dict) and all(
-            value_fits(k, key_hint) and value_fits(v, item_hint) for k, v in value.items())
+            value_fits(k, key_hint, nested=True) and value_fits(v, item_hint, nested=True) for k, v in value.items())
     if hint is bool:
         return isinstance(value, bool)
     if hint is int:  # Reflex turns text into the int (int()); a float or a bool is no int
@@ -62,7 +63,7 @@ def value_fits(value: Any, hint: Any) -> bool:
     if hint is float:
         return _converts(value, float) if isinstance(value, str) else type(value) in (int, float)
     if hint is str:  # an id from a table row arrives as a number; the handler reads it as text
-        return isinstance(value, str) or type(value) is int
+        return isinstance(value, str) or (type(value) is int and not nested)
     if dataclasses.is_dataclass(hint) and isinstance(value, dict):
         return _converts(value, lambda fields: hint(**fields))
     if isinstance(hint, type):
