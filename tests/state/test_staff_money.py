@@ -174,7 +174,8 @@ def test_the_analyst_starts_accepts_a_proposal_glosses_an_item_and_concludes(fac
     event = run(tab.accept_item(str(glucose.id)))
     assert says(event, "Lote já analisado")
     assert items(tab)[1].decision == "Glosado"
-    assert len(db.exec(select(Glosa).where(Glosa.batch_id == batch_id, Glosa.status == GlosaStatus.APLICADA)).all()) == 2
+    applied = db.exec(select(Glosa).where(Glosa.batch_id == batch_id, Glosa.status == GlosaStatus.APLICADA)).all()
+    assert len(applied) == 2
 
 
 def test_accept_all_per_guide_and_for_the_batch_leaves_proposals_waiting(factory, db, login):
