@@ -237,3 +237,21 @@ def test_a_batch_without_appeals_has_no_appeal_message(factory, db, lucas, staff
     batch = analysed_batch(factory, db, lucas, staff, {1: D("4.50")})
     with pytest.raises(NotFound, match="não tem recursos"):
         statements.appeal_message(db, lucas.actor, batch.id)
+
+
+def test_a_payment_of_an_accepted_appeal_alone_lists_its_protocol_as_a_recurso(factory, db, lucas, staff):
+    batch = analysed_batch(factory, db, lucas, staff, {1: D("37.01")}, items=ITEMS_A)
+    payments.register_payment(db, staff, lucas.provider.id, batch_ids=[batch.id], appeal_ids=[],
+                              paid_on=clock.today())
+    [glosa] = glosas_of(db, batch.id)
+    opened = appeals.open_appeal(db, lucas.actor, glosa.id, contested_value="37,01", justification=WHY)
+    appeals.decide_appeal(db, staff, opened.id, decision="accept")
+    later = payments.register_payment(db, staff, lucas.provider.id, batch_ids=[], appeal_ids=[opened.id],
+                                      paid_on=clock.today())
+    root = valid(statements.payment_statement(db, lucas.actor, later.id)[1])
+    [protocol] = root.xpath("//ans:relacaoProtocolos", namespaces=NS)
+    assert text(protocol, "ans:numeroProtocolo") == batch.protocol_number
+    assert text(protocol, "ans:guiasDoLote/ans:tipoPagamento") == "2"
+    assert money(root, "//ans:valorInformadoBruto") == later.gross == D("0.00")
+    assert money(root, "//ans:valorLiberadoBruto") == later.appeals_value == D("37.01")
+    assert money(root, "//ans:valorLiberadoDemonstrativo") == later.net == D("37.01")  # every tax under R$ 10,00

@@ -395,9 +395,3 @@ def _paid_protocol(data: etree._Element, protocol: PaidProtocol) -> None:
         el(listed, "valorLiberadoGuia", guide.released)
         el(listed, "valorGlosaGuia", guide.glosa)
 
-
-__all__ = [
-    "APPEAL", "CREDIT", "DEBIT", "INITIAL", "AnalysedGuide", "AnalysedItem", "AnalysedProtocol", "Deduction",
-    "GlosaLine", "PaidGuide", "PaidProtocol", "PaymentStatementData", "Statement", "build_analysis_statement",
-    "build_payment_statement", "procedure_data",
-]
