@@ -44,7 +44,12 @@ def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_seed_demo(_args: argparse.Namespace) -> int:
+def _cmd_seed_demo(args: argparse.Namespace) -> int:
+    if args.reset:
+        from copass_app.services.demo_reset import reset_demo_database
+
+        print(reset_demo_database().message)
+        return 0
     from copass_app.services.demo import seed_demo
     from copass_app.services.unit_of_work import perform
 
@@ -137,7 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="banco de dados").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="aplica as migrações pendentes").set_defaults(handler=_cmd_db_upgrade)
 
-    commands.add_parser("seed-demo", help="carrega os dados de demonstração").set_defaults(handler=_cmd_seed_demo)
+    seed = commands.add_parser(
+        "seed-demo", help="carrega os dados de demonstração",
+        description="Carrega a operadora, os prestadores, os usuários e seis meses de histórico de demonstração "
+                    "(lotes em todas as situações, glosas, recursos e pagamentos). Não altera nada se já "
+                    "estiverem carregados.")
+    seed.add_argument("--reset", action="store_true",
+                      help="apaga os dados de demonstração e os carrega de novo, numa só transação; recusa um "
+                           "banco que tenha qualquer dado que não seja de demonstração")
+    seed.set_defaults(handler=_cmd_seed_demo)
 
     user = commands.add_parser("user", help="usuários").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="cria um usuário")

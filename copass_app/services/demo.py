@@ -358,7 +358,7 @@ class SeedResult:
 
 
 def seed_demo(db: Session, *, anchor: date | None = None, guides_per_provider: int = 1100,
-              beneficiary_count: int = 320) -> SeedResult:
+              beneficiary_count: int = 320, history: bool = True) -> SeedResult:
     if db.exec(select(Operator).where(Operator.registro_ans == DEMO_REGISTRO_ANS)).first():
         return SeedResult(False, "Dados de demonstração já carregados; nada foi alterado.")
     anchor = anchor or clock.today()
@@ -381,4 +381,8 @@ def seed_demo(db: Session, *, anchor: date | None = None, guides_per_provider: i
         add_user(db, spec.login, spec.user_name, DEMO_PASSWORD, Role.PROVIDER, provider_code=spec.code)
         generate_guides(db, provider, spec.guide_types, guides_per_provider, beneficiary_ids, anchor, rng, catalogs)
     add_user(db, "operadora", "Equipe Copass Saúde", DEMO_PASSWORD, Role.STAFF)
+    if history:  # six months of batches, analyses, glosas, appeals and payments (services/demo_history.py)
+        from copass_app.services.demo_history import seed_history
+
+        seed_history(db, anchor)
     return SeedResult(True, "Dados de demonstração carregados.")
