@@ -10,7 +10,8 @@ from copass_app.components.feedback import empty_state, loaded_or_skeleton
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
-from copass_app.state.appeals import ProviderAppealsState, StatusCount
+from copass_app.pages.uploads import error_groups_view, named_file_input
+from copass_app.state.appeals import APPEAL_UPLOAD_ID, ProviderAppealsState, StatusCount
 from copass_app.state.money_rows import AppealLine
 from copass_app.state.paging import ALL
 from copass_app.vocabulary import APPEAL_STATUS
@@ -68,7 +69,12 @@ def _row(row: AppealLine) -> rx.Component:
         rx.table.cell(status_badge(APPEAL_STATUS, row.status)),
         rx.table.cell(row.accepted, text_align="right", white_space="nowrap", class_name="appeal-accepted"),
         rx.table.cell(_decision(row), min_width="10em"),
-        actions_cell(_payment(row)),
+        actions_cell(
+            _payment(row),
+            rx.button(rx.icon("file-code", size=14), "XML", size="1", variant="soft",
+                      on_click=ProviderAppealsState.download_appeal(row.batch_id), class_name="appeal-xml",
+                      aria_label="Recurso de glosa (XML) do protocolo " + row.protocol),
+        ),
         class_name="appeal-row",
     )
 
@@ -87,6 +93,77 @@ def _table() -> rx.Component:
     ))
 
 
+def _upload_result() -> rx.Component:
+    u = ProviderAppealsState.upload
+    reply = rx.button(rx.icon("file-code", size=14), "Resposta da operadora (XML)", size="1", variant="soft",
+                      on_click=ProviderAppealsState.download_reply, id="download-appeal-reply")
+    accepted = rx.callout.root(
+        rx.callout.icon(rx.icon("circle-check")),
+        rx.vstack(
+            rx.text("Arquivo ", rx.text.strong(u.file_name), " recebido: ", u.opened, " glosa(s) do protocolo ",
+                    u.protocol, " recorrida(s), ", u.total, " contestados. Protocolo do recurso ",
+                    rx.text.strong(u.appeal_protocol), "."),
+            reply,
+            spacing="2",
+        ),
+        color_scheme="green", high_contrast=True, width="100%", id="appeal-upload-accepted",
+    )
+    refused = rx.vstack(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(
+                rx.text("Arquivo ", rx.text.strong(u.file_name), " recusado com ", u.error_count, " erro(s). "
+                        "Nenhuma glosa foi recorrida; corrija o arquivo e envie novamente."),
+                rx.text("MD5 do arquivo: ", u.md5, size="1"),
+                reply,
+                spacing="2",
+            ),
+            color_scheme="red", high_contrast=True, width="100%", id="appeal-upload-refused",
+        ),
+        error_groups_view(ProviderAppealsState.upload_errors),
+        width="100%",
+    )
+    return rx.cond(u.shown, rx.cond(u.accepted, accepted, refused))
+
+
+def _upload() -> rx.Component:
+    zone = named_file_input(rx.upload.root(
+        rx.vstack(
+            rx.icon("file-up", size=28, color=rx.color("accent", 9), aria_hidden="true"),
+            rx.text("Arraste o arquivo RECURSO_GLOSA aqui ou clique para escolher", weight="bold", size="2"),
+            rx.foreach(rx.selected_files(APPEAL_UPLOAD_ID),
+                       lambda name: rx.badge(name, id="selected-appeal-file", high_contrast=True)),
+            align="center", spacing="1", padding="1em",
+        ),
+        id=APPEAL_UPLOAD_ID, accept={"application/xml": [".xml"], "text/xml": [".xml"]}, multiple=False,
+        max_files=1, border=f"2px dashed {rx.color('accent', 7)}", border_radius="10px", width="100%",
+        cursor="pointer",
+    ), "Arquivo XML do recurso de glosa")
+    return rx.card(
+        rx.vstack(
+            rx.heading("Enviar recurso em XML", size="3", as_="h2"),
+            rx.text("Em vez de recorrer item a item no Acompanhamento, envie a mensagem TISS 4.03.00 RECURSO_GLOSA "
+                    "gerada pelo seu sistema. Ela é conferida como um lote: hash, schema, protocolo e guias seus, "
+                    "código e valor de cada glosa.", size="2", color_scheme="gray"),
+            zone,
+            rx.hstack(
+                rx.button(rx.icon("send", size=14), "Enviar recurso", id="send-appeal-xml",
+                          loading=ProviderAppealsState.uploading,
+                          on_click=[ProviderAppealsState.start_sending, ProviderAppealsState.handle_appeal_upload(
+                              rx.upload_files(upload_id=APPEAL_UPLOAD_ID))]),
+                rx.button("Limpar", variant="soft", color_scheme="gray",
+                          on_click=rx.clear_selected_files(APPEAL_UPLOAD_ID)),
+                spacing="3", wrap="wrap",
+            ),
+            _upload_result(),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="appeal-upload",
+    )
+
+
 def provider_appeals_page() -> rx.Component:
     return page_shell(
         routes.PROVIDER_APPEALS,
@@ -94,5 +171,6 @@ def provider_appeals_page() -> rx.Component:
         _table(),
         pager(ProviderAppealsState.page, ProviderAppealsState.page_count, ProviderAppealsState.total,
               ProviderAppealsState.go_to_page),
+        _upload(),
         heading="Acompanhamento › Recursos de glosa",
     )

@@ -165,7 +165,7 @@ def _guide(guide: DetailGuide) -> rx.Component:
                     aria_label="Recorrer de todas as glosas da guia " + guide.number)),
                 align="center", width="100%", wrap="wrap", spacing="3",
             ),
-            rx.foreach(guide.items, _item),
+            rx.foreach(guide.lines, _item),
             spacing="1",
             width="100%",
         ),
@@ -218,7 +218,7 @@ def _appeal_dialog() -> rx.Component:
     )
 
 
-def summary_dialog(downloads: list[rx.Component] | None = None) -> rx.Component:
+def summary_dialog() -> rx.Component:
     s = BatchesState.summary
     return rx.dialog.root(
         rx.dialog.content(
@@ -239,7 +239,16 @@ def summary_dialog(downloads: list[rx.Component] | None = None) -> rx.Component:
                 rx.hstack(
                     rx.button(rx.icon("file-down", size=14), "Protocolo (PDF)", variant="soft",
                               on_click=BatchesState.download_protocol(s.id)),
-                    *(downloads or []),
+                    rx.cond(s.analysed, rx.button(
+                        rx.icon("file-code", size=14), "Demonstrativo de análise (XML)", variant="soft",
+                        on_click=BatchesState.download_statement("analysis", s.id), id="download-analysis")),
+                    rx.cond(s.has_appeals, rx.fragment(
+                        rx.button(rx.icon("file-code", size=14), "Recurso de glosa (XML)", variant="soft",
+                                  on_click=BatchesState.download_statement("appeal", s.id), id="download-appeal"),
+                        rx.button(rx.icon("file-code", size=14), "Recebimento do recurso (XML)", variant="soft",
+                                  on_click=BatchesState.download_statement("appeal_receipt", s.id),
+                                  id="download-appeal-receipt"),
+                    )),
                     rx.dialog.close(rx.button("Fechar", variant="soft", color_scheme="gray")),
                     justify="end",
                     width="100%",

@@ -69,7 +69,7 @@ def _guide(guide: PreviewGuide, leave_out) -> rx.Component:
                 wrap="wrap",
                 spacing="3",
             ),
-            rx.foreach(guide.items, _item),
+            rx.foreach(guide.lines, _item),
             spacing="2",
             width="100%",
         ),

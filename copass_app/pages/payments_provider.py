@@ -112,6 +112,8 @@ def _detail_dialog() -> rx.Component:
                     width="100%",
                 )),
                 rx.hstack(
+                    rx.button(rx.icon("file-code", size=14), "Demonstrativo de pagamento (XML)", variant="soft",
+                              on_click=ProviderPaymentsState.download_statement(d.id), id="download-payment"),
                     rx.dialog.close(rx.button("Fechar", variant="soft", color_scheme="gray")),
                     justify="end", width="100%", wrap="wrap", id="payment-actions",
                 ),

@@ -43,7 +43,7 @@ def error_groups_view(groups: rx.Var) -> rx.Component:
     )
 
 
-def _named_file_input(zone: rx.Component, name: str) -> rx.Component:
+def named_file_input(zone: rx.Component, name: str) -> rx.Component:
     """The dropzone's hidden <input type=file> gets an accessible name (Reflex renders it unnamed)."""
     stack = [zone]
     while stack:
@@ -56,7 +56,7 @@ def _named_file_input(zone: rx.Component, name: str) -> rx.Component:
 
 
 def _drop_zone() -> rx.Component:
-    return _named_file_input(rx.upload.root(
+    return named_file_input(rx.upload.root(
         rx.vstack(
             rx.icon("file-up", size=36, color=rx.color("accent", 9)),
             rx.text("Arraste o arquivo XML do lote aqui ou clique para escolher", weight="bold"),

@@ -10,8 +10,9 @@ from copass_app import formatting
 from copass_app.services import appeals as appeal_service
 from copass_app.services import batches as batch_service
 from copass_app.services import payments as payment_service
+from copass_app.services import statements
 from copass_app.state.auth import call_service, record_id
-from copass_app.state.files import download_file
+from copass_app.state.files import download, download_file
 from copass_app.state.money_rows import (
     DetailGuide,
     HistoryStep,
@@ -76,6 +77,7 @@ class BatchSummaryView:
     approved: str = ""  # liberado
     appeals_accepted: str = ""
     has_appeals_accepted: bool = False
+    has_appeals: bool = False  # its RECURSO_GLOSA (and the operator's receipt) can be downloaded
     history: list[HistoryStep] = field(default_factory=list)
     guides: list[DetailGuide] = field(default_factory=list)
     paid: bool = False
@@ -100,6 +102,7 @@ def summary_view(summary: batch_service.BatchSummary,
         approved=formatting.money(summary.approved_value),
         appeals_accepted=formatting.money(summary.appeals_accepted_value),
         has_appeals_accepted=summary.appeals_accepted_value > 0,
+        has_appeals=any(item.glosa and item.glosa.appeal_id for guide in summary.guides for item in guide.items),
         history=history_steps(summary.history),
         guides=[detail_guide(g, summary.analysed) for g in summary.guides],
         paid=payment is not None,
@@ -152,7 +155,7 @@ class BatchesState(PagedState, rx.State):
 
     @rx.event
     async def on_load(self):
-        self.summary_open = False
+        self.summary_open = self.appeal_open = False
         self.page = 1
         return await self._reload()
 
@@ -205,7 +208,7 @@ class BatchesState(PagedState, rx.State):
     @rx.event
     def open_item_appeal(self, batch_item_id: str):
         """The item's glosa, as the open batch shows it (no query: the service checks everything)."""
-        item = next((i for g in self.summary.guides for i in g.items if str(i.id) == str(batch_item_id).strip()
+        item = next((i for g in self.summary.guides for i in g.lines if str(i.id) == str(batch_item_id).strip()
                      and i.can_appeal), None)
         if item is None:
             return rx.toast.error("Escolha uma glosa do lote aberto para recorrer.")
@@ -224,7 +227,7 @@ class BatchesState(PagedState, rx.State):
                       and g.can_appeal), None)
         if guide is None:
             return rx.toast.error("Escolha uma guia com glosa do lote aberto para recorrer.")
-        count = sum(1 for item in guide.items if item.can_appeal)
+        count = sum(1 for item in guide.lines if item.can_appeal)
         self._appeal_kind, self._appeal_target = "guide", guide.batch_guide_id
         self.appeal_title = f"Recurso de todas as glosas da guia {guide.number}"
         self.appeal_detail = (f"{count} glosa(s) ainda sem recurso, cada uma contestada pelo valor glosado "
@@ -271,6 +274,15 @@ class BatchesState(PagedState, rx.State):
         return await download_file(self, "protocol", batch_id)
 
     @rx.event
+    async def download_statement(self, kind: str, batch_id: str):
+        """The batch's TISS files of the money half (each service checks the owner and audits the download)."""
+        if kind not in STATEMENTS:
+            return rx.toast.error("Arquivo não encontrado.")
+        fetch, what = STATEMENTS[kind]
+        return await download(self, lambda db, actor: fetch(db, actor, record_id(batch_id)),
+                              mime_type="application/xml", entity=None, entity_id=str(batch_id), what=what)
+
+    @rx.event
     async def reverse(self, batch_id: str):
         _, event = await call_service(
             self, lambda db, actor: batch_service.reverse_batch(db, actor, record_id(batch_id)))
@@ -282,6 +294,14 @@ class BatchesState(PagedState, rx.State):
         if reload_event is not None:
             return reload_event
         return rx.toast.success("Lote estornado: as guias voltaram a ficar disponíveis para faturamento.")
+
+
+# kind: (service returning (file name, XML bytes), what it is)
+STATEMENTS = {
+    "analysis": (statements.analysis_statement, "demonstrativo de análise de conta (XML)"),
+    "appeal": (statements.appeal_message, "recurso de glosa (XML)"),
+    "appeal_receipt": (statements.appeal_receipt, "recebimento do recurso de glosa (XML)"),
+}
 
 
 def _text(value: object) -> str:

@@ -50,7 +50,7 @@ class PreviewGuide:
     performed_on: str = ""
     total: str = ""
     glosa: str = ""
-    items: list[PreviewItem] = field(default_factory=list)
+    lines: list[PreviewItem] = field(default_factory=list)  # not "items": a Var method
 
 
 @dataclass
@@ -74,7 +74,7 @@ def preview_guides(preview: critique.CritiquePreview) -> list[PreviewGuide]:
             guide_id=guide.guide_id, number=guide.guide_number, beneficiary=guide.beneficiary_name,
             card=guide.card_number, performed_on=formatting.date_br(guide.performed_on),
             total=formatting.money(guide.total), glosa=formatting.money(guide.glosa_value),
-            items=[PreviewItem(
+            lines=[PreviewItem(
                 table=item.table_code, code=item.code, description=item.description,
                 quantity=formatting.quantity(item.quantity), unit_value=formatting.money(item.unit_value),
                 total=formatting.money(item.total), glosa=formatting.money(item.glosa_value),

@@ -71,7 +71,7 @@ class DetailGuide:
     glosa: str = ""
     has_glosa: bool = False
     can_appeal: bool = False  # a glosa of the guide has no appeal yet
-    items: list[DetailItem] = field(default_factory=list)
+    lines: list[DetailItem] = field(default_factory=list)  # not "items": a Var method
 
 
 def detail_item(item: batch_service.BatchItemLine, analysed: bool) -> DetailItem:
@@ -101,7 +101,7 @@ def detail_guide(guide: batch_service.BatchGuideLine, analysed: bool) -> DetailG
         performed_on=formatting.date_br(guide.performed_on), item_count=guide.item_count,
         total=formatting.money(guide.total), glosa=formatting.money(guide.glosa_value),
         has_glosa=guide.glosa_value > 0, can_appeal=analysed and guide.appealable_count > 0,
-        items=[detail_item(item, analysed) for item in guide.items])
+        lines=[detail_item(item, analysed) for item in guide.items])
 
 
 def history_steps(steps: list[batch_service.BatchStep]) -> list[HistoryStep]:

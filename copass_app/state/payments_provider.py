@@ -6,7 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from copass_app.services import payments as payment_service
+from copass_app.services import statements
 from copass_app.state.auth import call_service, record_id
+from copass_app.state.files import download
 from copass_app.state.money_rows import PaymentDetailView, PaymentLine, payment_detail_view, payment_line
 from copass_app.state.paging import PagedState
 
@@ -55,3 +57,10 @@ class ProviderPaymentsState(PagedState, rx.State):
     @rx.event
     def set_detail_open(self, value: bool):
         self.detail_open = bool(value)
+
+    @rx.event
+    async def download_statement(self, payment_id: str):
+        """DEMONSTRATIVO_PAGAMENTO (the service checks the owner and audits the download)."""
+        return await download(self, lambda db, actor: statements.payment_statement(db, actor, record_id(payment_id)),
+                              mime_type="application/xml", entity=None, entity_id=str(payment_id),
+                              what="demonstrativo de pagamento (XML)")

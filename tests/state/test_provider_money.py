@@ -62,7 +62,7 @@ def test_the_detail_shows_the_history_totals_and_each_glosa_with_code_descriptio
     assert all(step.at for step in summary.history)
     assert (summary.analysed, summary.total, summary.glosa, summary.approved) == (
         True, "R$ 186,75", "R$ 12,25", "R$ 174,50")
-    consult, glucose = summary.guides[0].items
+    consult, glucose = summary.guides[0].lines
     assert (consult.has_glosa, consult.approved) == (False, "R$ 150,00")
     assert (glucose.glosa_code, glucose.glosa_value, glucose.glosa_note, glucose.approved) == (
         codes.VALUE_ABOVE_CONTRACT, "R$ 12,25", "Valor acima da tabela contratada", "R$ 24,50")
@@ -73,12 +73,12 @@ def test_the_detail_shows_the_history_totals_and_each_glosa_with_code_descriptio
 def test_a_provider_appeals_a_glosa_prefilled_with_its_value_and_sees_it_pending(factory, db, login):
     who, _, batch = analysed(factory, db)
     tab = browser_tab(BatchesState, login(who.provider))
-    glucose = opened(tab, batch.id).guides[0].items[1]
+    glucose = opened(tab, batch.id).guides[0].lines[1]
     assert tab.open_item_appeal(str(glucose.id)) is None
     assert tab.appeal_open and tab.appeal_value == "12,25" and "Glicose" in tab.appeal_title
     event = run(tab.submit_appeal({"contested_value": tab.appeal_value, "justification": JUSTIFICATION}))
     assert says(event, "aguardando análise") and not tab.appeal_open
-    item = tab.summary.guides[0].items[1]
+    item = tab.summary.guides[0].lines[1]
     assert (item.appeal_status, item.appeal_contested, item.can_appeal) == ("PENDENTE", "R$ 12,25", False)
     [stored] = db.exec(select(Appeal)).all()
     assert (stored.status, stored.contested_value, stored.justification) == (
@@ -89,7 +89,7 @@ def test_a_second_appeal_of_the_same_item_from_a_stale_tab_is_refused_and_the_ta
         factory, db, login):
     who, _, batch = analysed(factory, db)
     first, second = (browser_tab(BatchesState, login(who.provider)) for _ in range(2))
-    item_id = opened(first, batch.id).guides[0].items[1].id
+    item_id = opened(first, batch.id).guides[0].lines[1].id
     opened(second, batch.id)
     for tab in (first, second):
         tab.open_item_appeal(str(item_id))  # both still show "Recorrer"
@@ -97,7 +97,7 @@ def test_a_second_appeal_of_the_same_item_from_a_stale_tab_is_refused_and_the_ta
     event = run(second.submit_appeal({"contested_value": "5,00", "justification": JUSTIFICATION}))
     assert says(event, "Já existe um recurso aguardando análise para esta glosa")
     assert appeal_count(db) == 1
-    item = second.summary.guides[0].items[1]
+    item = second.summary.guides[0].lines[1]
     assert (item.appeal_status, item.appeal_contested, item.can_appeal) == ("PENDENTE", "R$ 12,25", False)
     # ... and the button is gone: asking again from the page is refused without a query.
     assert says(second.open_item_appeal(str(item_id)), "Escolha uma glosa")
@@ -107,12 +107,12 @@ def test_a_contested_value_above_the_glosa_or_a_short_justification_is_refused_a
         factory, db, login):
     who, _, batch = analysed(factory, db)
     tab = browser_tab(BatchesState, login(who.provider))
-    tab.open_item_appeal(str(opened(tab, batch.id).guides[0].items[1].id))
+    tab.open_item_appeal(str(opened(tab, batch.id).guides[0].lines[1].id))
     event = run(tab.submit_appeal({"contested_value": "12,26", "justification": JUSTIFICATION}))
     assert says(event, "Valor contestado: R$ 12,26 é maior que o valor glosado (R$ 12,25)")
     event = run(tab.submit_appeal({"contested_value": "12,25", "justification": "porque"}))
     assert says(event, "Justificativa: escreva ao menos 10 caracteres")
-    assert tab.appeal_open and tab.summary.guides[0].items[1].can_appeal  # what was typed stays to be fixed
+    assert tab.appeal_open and tab.summary.guides[0].lines[1].can_appeal  # what was typed stays to be fixed
     assert appeal_count(db) == 0
 
 
@@ -160,7 +160,7 @@ def test_a_paid_batch_shows_the_payment_date_withholdings_net_and_the_accepted_a
     assert [step.label for step in summary.history][-1] == "Pagamento efetuado"
     assert summary.paid and summary.payment.id == paid.id and summary.payment.number == paid.number
     assert summary.appeals_accepted == "R$ 20,00"
-    item = summary.guides[0].items[1]
+    item = summary.guides[0].lines[1]
     assert (item.appeal_status, item.appeal_accepted, item.appeal_paid) == ("ACEITO_PARCIAL", "R$ 20,00", True)
     assert summary.payment.net == formatting.money(paid.net)
     lines = {line.tax: line for line in summary.payment.withholding_rows}
