@@ -59,7 +59,7 @@ def _appeal_row(a: PayableAppealLine) -> rx.Component:
         rx.table.cell(rx.checkbox(checked=a.checked, on_change=lambda v: S.toggle_appeal(a.id, v),
                                   aria_label="Pagar o recurso " + a.id.to_string(), class_name="pay-appeal")),
         rx.table.cell(a.id), rx.table.cell(a.protocol, white_space="nowrap"), rx.table.cell(a.guide),
-        rx.table.cell(a.item), rx.table.cell(a.reason),
+        rx.table.cell(a.item, min_width="14em"), rx.table.cell(a.reason, min_width="18em"),
         rx.table.cell(a.glosa, text_align="right", white_space="nowrap"),
         rx.table.cell(a.accepted, text_align="right", white_space="nowrap"),
         rx.table.cell(status_badge(APPEAL_STATUS, a.status)),
@@ -72,7 +72,7 @@ def _withholding(w: WithholdingView) -> rx.Component:
         rx.table.cell(w.label), rx.table.cell(w.rate, white_space="nowrap"),
         rx.table.cell(w.base, text_align="right", white_space="nowrap"),
         rx.table.cell(rx.cond(w.withheld, w.value, rx.text(w.note, size="1", color_scheme="gray")),
-                      text_align="right"),
+                      text_align="right", white_space="nowrap"),
         class_name="withholding-line",
     )
 
@@ -166,7 +166,8 @@ def _registered() -> rx.Component:
 
 def _list_row(r: PaymentListLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(r.number, white_space="nowrap"), rx.table.cell(r.paid_on), rx.table.cell(r.provider),
+        rx.table.cell(r.number, white_space="nowrap"), rx.table.cell(r.paid_on),
+        rx.table.cell(r.provider, min_width="14em"),
         rx.table.cell(r.batches, text_align="right"),
         rx.table.cell(r.gross, text_align="right", white_space="nowrap"),
         rx.table.cell(r.glosa, text_align="right", white_space="nowrap"),

@@ -81,14 +81,16 @@ def _received_row(r: ReceivedLine) -> rx.Component:
     b = r.batch
     return rx.table.row(
         rx.table.cell(rx.link(b.protocol, href=r.href, class_name="analysis-link"), white_space="nowrap"),
-        rx.table.cell(r.provider),
+        rx.table.cell(r.provider, white_space="nowrap"),
         rx.table.cell(b.received_at, white_space="nowrap"), rx.table.cell(b.competence),
         rx.table.cell(status_badge(BATCH_ORIGIN, b.origin)), rx.table.cell(b.guides, text_align="right"),
         rx.table.cell(b.total, text_align="right", white_space="nowrap"),
         rx.table.cell(r.glosa, text_align="right", white_space="nowrap"),
         rx.table.cell(status_badge(BATCH_STATUS, b.status)),
         actions_cell(
-            rx.link("Abrir análise", href=r.href, size="2", class_name="open-analysis", white_space="nowrap"),
+            # On a phone the protocol is the link: the sticky column keeps only "Iniciar análise".
+            rx.link("Abrir análise", href=r.href, size="2", class_name="open-analysis", white_space="nowrap",
+                    style={PHONE: {"display": "none"}}),
             rx.cond(r.can_start, _start_analysis_button(r)),
         ),
         class_name="received-row",
