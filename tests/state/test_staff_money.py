@@ -248,3 +248,31 @@ def test_a_provider_opening_the_analysis_is_sent_home_with_nothing_of_the_batch(
     assert "/guias" in str(event)
     assert db.get(Batch, batch_id, populate_existing=True).status == BatchStatus.RECEBIDO
     assert not db.exec(select(AuditLog).where(AuditLog.action == "batch.start_analysis")).all()
+
+
+def test_the_analysis_screen_costs_the_same_queries_for_2_guides_as_for_40(factory, db, engine, login):
+    """No query per guide or item: the state turns the service's screen into rows in plain Python."""
+    from sqlalchemy import event
+
+    token = login(role=Role.STAFF)
+    counted = []
+    for guides in (2, 40):
+        who = clinic(factory)
+        factory.bulk_guides(who.provider, guides, items_per_guide=3, requested_on=TODAY - timedelta(days=5),
+                            performed_on=TODAY - timedelta(days=4))
+        batch_id = bill(factory, db, who)
+        tab = analysis_tab(token, batch_id)
+        run(tab.start_analysis())
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args, seen=statements):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            run(tab.on_load())
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(items(tab)) == guides * 3
+        counted.append(len(statements))
+    assert counted[0] == counted[1], counted
