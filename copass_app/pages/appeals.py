@@ -58,19 +58,19 @@ def _payment(row: AppealLine) -> rx.Component:
 def _row(row: AppealLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.opened_at, white_space="nowrap"),
+        rx.table.cell(status_badge(APPEAL_STATUS, row.status)),
         rx.table.cell(row.protocol),
-        rx.table.cell(rx.vstack(rx.text("Guia ", row.guide, size="2"), rx.text(row.beneficiary, size="1"),
-                                spacing="0")),
-        rx.table.cell(row.item, min_width="12em"),
+        rx.table.cell(rx.vstack(rx.text(row.item, size="2"),
+                                rx.text("Guia ", row.guide, " · ", row.beneficiary, size="1", color_scheme="gray"),
+                                spacing="0"), min_width="16em"),
         rx.table.cell(rx.tooltip(rx.badge(row.glosa_code, color_scheme="red", high_contrast=True),
                                  content=row.glosa_description)),
         rx.table.cell(row.glosa_value, text_align="right", white_space="nowrap"),
         rx.table.cell(row.contested, text_align="right", white_space="nowrap"),
-        rx.table.cell(status_badge(APPEAL_STATUS, row.status)),
         rx.table.cell(row.accepted, text_align="right", white_space="nowrap", class_name="appeal-accepted"),
         rx.table.cell(_decision(row), min_width="10em"),
+        rx.table.cell(_payment(row), white_space="nowrap"),
         actions_cell(
-            _payment(row),
             rx.button(rx.icon("file-code", size=14), "XML", size="1", variant="soft",
                       on_click=ProviderAppealsState.download_appeal(row.batch_id), class_name="appeal-xml",
                       aria_label="Recurso de glosa (XML) do protocolo " + row.protocol),
@@ -80,8 +80,8 @@ def _row(row: AppealLine) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    headers = ["Aberto em", "Protocolo", "Guia", "Item", "Código", "Glosa", "Contestado", "Situação", "Aceito",
-               "Decisão", "Pagamento"]
+    headers = ["Aberto em", "Situação", "Protocolo", "Item e guia", "Código", "Glosa", "Contestado", "Aceito",
+               "Decisão", "Pagamento", "Ações"]
     return loaded_or_skeleton(ProviderAppealsState.loaded, data_table(
         headers, rx.foreach(ProviderAppealsState.rows, _row), table_id="appeals-table",
         is_empty=ProviderAppealsState.rows.length() == 0,

@@ -20,8 +20,10 @@ def _cell(value, **props) -> rx.Component:
 
 def _row(row: PaymentLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.paid_on, white_space="nowrap"),
-        rx.table.cell(action_link(row.number, ProviderPaymentsState.open_detail(row.id), class_name="payment-number")),
+        rx.table.cell(rx.vstack(
+            rx.text(row.paid_on, size="2", white_space="nowrap"),
+            action_link(row.number, ProviderPaymentsState.open_detail(row.id), class_name="payment-number"),
+            spacing="0", align="start")),
         _cell(row.batches),
         _cell(row.gross),
         _cell(row.glosa),
@@ -36,7 +38,7 @@ def _row(row: PaymentLine) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    headers = ["Data", "Demonstrativo", "Lotes", "Bruto", "Glosa", "Aprovado", "Recursos", "Retenções", "Líquido",
+    headers = ["Data e demonstrativo", "Lotes", "Bruto", "Glosa", "Aprovado", "Recursos", "Retenções", "Líquido",
                "Ações"]
     return loaded_or_skeleton(ProviderPaymentsState.loaded, data_table(
         headers, rx.foreach(ProviderPaymentsState.rows, _row), table_id="payments-table",
