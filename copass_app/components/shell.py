@@ -85,6 +85,11 @@ def _header(audience: Audience) -> rx.Component:
             rx.box(logo(), style={PHONE: {"display": "none"}}),
             rx.box(logo("24px"), style={DESKTOP: {"display": "none"}}),
             rx.text("Copass Saúde", color_scheme="gray", size="2", style={PHONE: {"display": "none"}}),
+            rx.cond(AuthState.is_demo, rx.badge(
+                rx.el.span("Dados de demonstração", style={PHONE: {"display": "none"}}),
+                rx.el.span("Demonstração", style={DESKTOP: {"display": "none"}}),
+                color_scheme="amber", variant="soft", high_contrast=True, size="2", flex_shrink="0", id="demo-badge",
+                title="Portal com os dados de demonstração: nada aqui é real.")),
             align="center",
             spacing="3",
             min_width="0",

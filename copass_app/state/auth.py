@@ -21,6 +21,7 @@ from copass_app import routes
 from copass_app.routes import Audience
 from copass_app.services import auth as auth_service
 from copass_app.services.access import Actor
+from copass_app.services.demo_reset import holds_demo_data
 from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.unit_of_work import TracedRefusal, perform
 
@@ -57,6 +58,7 @@ class AuthState(rx.State):
     user_login: str = ""
     provider_name: str = ""
     is_staff: bool = False
+    is_demo: bool = False  # the header's "Dados de demonstração" badge (services/demo_reset.holds_demo_data)
     # The last session check of this tab (backend only): see `call_service(..., cached_session=True)`.
     _checked_token: str = ""
     _checked_actor: Actor | None = None
@@ -107,6 +109,7 @@ class _Checked:
     allowed: bool = False
     result: Any = None
     actor: Actor | None = None
+    demo: bool = False  # the database holds the demo data
 
 
 def _may_enter(actor: Actor, audience: Audience | None) -> bool:
@@ -146,17 +149,20 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
         if not _may_enter(actor, audience):
             return _Checked(SessionUser.of(actor))
         user = SessionUser.of(actor)
+        demo = holds_demo_data(db)  # cached: one query a minute per process
         try:
-            return _Checked(user, True, action(db, actor), actor)
+            return _Checked(user, True, action(db, actor), actor, demo)
         except TracedRefusal as refusal:  # the trace's result (a refused lot's outcome) is the action's result
             write_trace = refusal.write_trace
-            raise TracedRefusal(lambda trace_db: _Checked(user, True, write_trace(trace_db), actor)) from None
+            raise TracedRefusal(lambda trace_db: _Checked(user, True, write_trace(trace_db), actor, demo)) from None
 
     try:
         checked = await run_unit(checked_action, retries=retries)
     except DomainError as error:
         return None, rx.toast.error(str(error), duration=TOAST_MS)
     auth._show_user(checked.user)
+    if checked.allowed and auth.is_demo != checked.demo:
+        auth.is_demo = checked.demo
     if cached is None:
         auth._checked_token, auth._checked_at = token, time.time()  # wall clock: a tab may move between workers
         auth._checked_actor = checked.actor

@@ -31,8 +31,9 @@ from copass_app.models import (
     User,
 )
 from copass_app.services import analysis, appeals, billing, storage, xml_lots
+from copass_app.services import auth as auth_service
 from copass_app.services.auth import actor_for_user
-from copass_app.services.demo import DEMO_REGISTRO_ANS, full_cnpj, seed_demo
+from copass_app.services.demo import DEMO_PASSWORD, DEMO_REGISTRO_ANS, full_cnpj, seed_demo
 from copass_app.services.demo_reset import (
     OWNER_TABLES,
     OWNERLESS_TABLES,
@@ -45,6 +46,7 @@ from copass_app.services.errors import DomainError
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.unit_of_work import perform
 from copass_app.services.users import add_user
+from tests.factories import PASSWORD
 
 NOW = datetime(2026, 11, 23, 10, 0)  # Brasília
 SMALL = dict(guides_per_provider=150, beneficiary_count=60)
@@ -58,7 +60,8 @@ def fingerprint(db: Session) -> dict[str, tuple[int, str]]:
     """Per table: the row count and a SHA-256 of its rows without ids, in a stable order."""
     found = {}
     for table in SQLModel.metadata.sorted_tables:
-        columns = [c for c in table.columns if not c.primary_key and not c.foreign_keys and f"{table.name}.{c.name}" not in ID_MADE]
+        columns = [c for c in table.columns
+                   if not c.primary_key and not c.foreign_keys and f"{table.name}.{c.name}" not in ID_MADE]
         rows = sorted(repr(tuple(row)) for row in db.execute(select(*columns))) if columns else []
         count = db.execute(select(func.count()).select_from(table)).scalar_one()
         found[table.name] = (count, hashlib.sha256("\n".join(rows).encode()).hexdigest())
@@ -212,3 +215,42 @@ def test_on_the_first_day_of_a_month_early_in_the_morning_every_state_is_still_t
                         BatchStatus.ENCERRADO_SEM_PAGAMENTO, BatchStatus.PAGO, BatchStatus.CANCELADO}
     assert db.exec(select(func.count()).select_from(Payment)).one() >= 9
     assert db.exec(select(func.count()).select_from(Beneficiary)).one() == SMALL["beneficiary_count"]
+
+
+def _tab_after_a_service_call(token: str):
+    """A new browser tab holding `token` that ran one service through `call_service`, as every page load does."""
+    import asyncio
+
+    import reflex as rx
+
+    from copass_app.state.auth import AuthState, call_service
+
+    root = rx.State(_reflex_internal_init=True)
+    auth = root.get_substate(AuthState._get_substate_path())
+    auth.session_token = token
+    result, event = asyncio.run(call_service(auth, lambda db, actor: actor.login, audience=None))
+    assert event is None and result
+    return auth
+
+
+def test_the_header_says_dados_de_demonstracao_on_demo_data_only(demo):
+    import json
+
+    from copass_app import routes
+    from copass_app.components.shell import page_shell
+
+    header = json.dumps(page_shell(routes.ROUTES[0]).render(), ensure_ascii=False)
+    assert "Dados de demonstra" in header and "is_demo" in header  # shown by the var, not always (JS escapes ç ã)
+    _demo_cache.clear()
+    token = perform(lambda db: auth_service.login(db, "clinica", DEMO_PASSWORD))
+    assert _tab_after_a_service_call(token).is_demo
+
+
+def test_the_header_has_no_demo_badge_on_real_data(factory):
+    user = factory.user(factory.provider())
+    _demo_cache.clear()
+    factory.db.execute(Operator.__table__.update().values(registro_ans="412345"))  # a real plan's registro
+    factory.db.commit()
+    token = perform(lambda db: auth_service.login(db, user.login, PASSWORD))
+    assert not _tab_after_a_service_call(token).is_demo
+    _demo_cache.clear()
