@@ -24,16 +24,20 @@ from copass_app.state.payments import (
 from copass_app.vocabulary import APPEAL_STATUS
 
 S = PaymentsState
+NO_PROVIDER = "nenhum"  # not an id: choosing it clears the choice
 
 
 def _provider_picker() -> rx.Component:
     return rx.vstack(
         field_label("Prestador a pagar", "pay-provider"),
         rx.select.root(
-            rx.select.trigger(id="pay-provider", width="30em", placeholder="Escolha o prestador",
-                              style={PHONE: {"width": "100%"}}),
-            rx.select.content(rx.foreach(S.to_pay, lambda p: rx.select.item(p.label, value=p.value))),
-            value=S.provider_id,
+            rx.select.trigger(id="pay-provider", width="30em", style={PHONE: {"width": "100%"}}),
+            rx.select.content(
+                # A real first item rather than a placeholder (Radix greys a placeholder below WCAG AA).
+                rx.select.item("Escolha o prestador", value=NO_PROVIDER),
+                rx.foreach(S.to_pay, lambda p: rx.select.item(p.label, value=p.value)),
+            ),
+            value=rx.cond(S.provider_id == "", NO_PROVIDER, S.provider_id),
             on_change=S.choose_provider,
         ),
         spacing="1", style={PHONE: {"width": "100%"}},

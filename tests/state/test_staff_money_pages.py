@@ -128,6 +128,8 @@ def test_a_small_payment_shows_each_tax_not_withheld_and_why(factory, db, login)
     assert tab.preview.net == "R$ 50,00" and tab.preview.withheld == "R$ 0,00"
     irrf = tab.preview.withholdings[0]
     assert not irrf.withheld and irrf.note == f"{NOT_WITHHELD} (seria R$ 0,75)"
+    run(tab.choose_provider("nenhum"))  # the select's "Escolha o prestador"
+    assert (tab.provider_id, tab.batches, tab.has_preview) == ("", [], False)
 
 
 def test_a_batch_paid_meanwhile_is_refused_and_the_page_shows_what_is_left(factory, db, login):
