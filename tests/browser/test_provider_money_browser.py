@@ -92,6 +92,31 @@ def _context(browser, viewport):
     return context, page, errors
 
 
+def test_faturamento_shows_the_glosa_preview_of_the_checked_guides(browser, live_app):
+    base = live_app["url"]
+    context, page, errors = _context(browser, LAPTOP)
+    try:
+        login(page, base, "clinica")
+        page.wait_for_url(re.compile(r"/guias$"))
+        page.goto(f"{base}/faturamento")
+        today = clock.today()
+        page.fill("#period-start", (today - timedelta(days=90)).isoformat())
+        page.fill("#period-end", today.isoformat())
+        page.click("#faturar")
+        expect(page.locator(".billing-guide").first).to_be_visible()
+        page.click("#run-preview")
+        panel = page.locator("#glosa-preview")
+        expect(panel).to_be_visible()
+        expect(panel).to_contain_text("A crítica da operadora sobre as guias marcadas")
+        expect(page.locator("#preview-clean, #preview-findings")).to_have_count(1)
+        _shoot(page, "provider-money-preview-1366")
+        page.get_by_role("button", name="Fechar a prévia de glosas").click()
+        expect(panel).to_have_count(0)
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 def test_clinic_sees_the_glosa_appeals_it_and_follows_it(browser, live_app):
     base = live_app["url"]
     protocol = _analysed_batch(live_app)
