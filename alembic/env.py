@@ -1,9 +1,9 @@
 """Alembic environment: the URL and the metadata come from the app itself."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import copass_app.models  # noqa: F401  (registers the tables)
+from alembic import context
 from copass_app import settings
 from copass_app.db import make_engine
 
@@ -22,7 +22,7 @@ def run_migrations() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

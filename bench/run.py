@@ -1,7 +1,7 @@
 """`make bench`: every performance target of the issues, measured on a fresh database.
 
     python -m bench.run                 # everything
-    python -m bench.run --only xml      # the TISS / XML lot figures only (one or more of: guides billing xml validate analysis payments)
+    python -m bench.run --only xml      # only some parts: guides billing xml validate analysis payments
 """
 
 from __future__ import annotations

@@ -25,13 +25,13 @@ class ScaledDecimal(TypeDecorator):
         self._quantum = Decimal(1).scaleb(-places)
         self._factor = 10**places
 
-    def process_bind_param(self, value, dialect):  # noqa: ANN001
+    def process_bind_param(self, value, dialect):
         if value is None:
             return None
         exact = Decimal(value).quantize(self._quantum, rounding=ROUND_HALF_UP)
         return int(exact * self._factor)
 
-    def process_result_value(self, value, dialect):  # noqa: ANN001
+    def process_result_value(self, value, dialect):
         if value is None:
             return None
         return (Decimal(int(value)) / self._factor).quantize(self._quantum)

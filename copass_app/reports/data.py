@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+
 def _require_decimal(name: str, value: object) -> None:
     # A float here would already have lost cents; fail where it came in.
     if not isinstance(value, Decimal):

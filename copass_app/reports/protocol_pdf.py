@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from copass_app import formatting as fmt
 from copass_app.reports._pdf import FILL_GRAY, FONT, LINE_GRAY, TEXT_GRAY, ReportPDF
@@ -137,7 +137,7 @@ def _table_row(pdf: ReportPDF, guide: ProtocolGuideLine, striped: bool) -> None:
     if striped:
         pdf.set_fill_color(FILL_GRAY)
         pdf.rect(x, y, pdf.epw, height, style="F")
-    for column, lines in zip(COLUMNS, cells):
+    for column, lines in zip(COLUMNS, cells, strict=True):
         for n, line in enumerate(lines):
             pdf.text_line(x, y + ROW_PAD + n * LINE_H, column.width, LINE_H, line, column.align)
         x += column.width

@@ -6,17 +6,16 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from copass_app.models import BatchOrigin
-from copass_app.vocabulary import BATCH_ORIGIN
-
 from pypdf import PdfReader
 
+from copass_app.models import BatchOrigin
 from copass_app.reports.data import (
     ErrorLine,
     ErrorReport,
     ProtocolGuideLine,
     ProtocolReport,
 )
+from copass_app.vocabulary import BATCH_ORIGIN
 
 DEEP_PATH = (
     "/ans:mensagemTISS/ans:prestadorParaOperadora/ans:loteGuias/ans:guiasTISS/"

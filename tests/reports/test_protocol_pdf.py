@@ -5,10 +5,9 @@ from dataclasses import replace
 import pytest
 
 from copass_app.models import BatchOrigin
-from copass_app.vocabulary import BATCH_ORIGIN
-
 from copass_app.reports import render_protocol_pdf
 from copass_app.reports._pdf import pdf_safe
+from copass_app.vocabulary import BATCH_ORIGIN
 
 from .samples import make_guide, make_protocol, pdf_pages_text
 

@@ -1,12 +1,12 @@
 import io
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from copass_app import clock
 from copass_app import formatting as fmt
@@ -257,6 +257,27 @@ def test_estorno_refused_after_processing_date(factory, db, clinic, staff):
     assert batches.list_batches(db, actor, BatchFilters()).rows[0].can_reverse is False
 
 
+def _race(**actions) -> dict[str, str]:
+    """Run each action in its own thread and unit of work, released together: name → "ok" or the refusal."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: dict[str, str] = {}
+
+    def run(name, action):
+        barrier.wait()
+        try:
+            perform(action)
+            outcomes[name] = "ok"
+        except DomainError as error:
+            outcomes[name] = error.message
+
+    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_estorno_and_start_of_analysis_at_the_same_moment_one_wins_cleanly(factory, db, clinic, staff):
     """The provider reverses while the operator starts the analysis: the conditional UPDATE of the
     transition table lets exactly one of them through, and the other is refused with the reason."""
@@ -264,26 +285,10 @@ def test_estorno_and_start_of_analysis_at_the_same_moment_one_wins_cleanly(facto
     for _ in range(6):
         [confirmed] = bill(factory, db, provider, actor)
         db.commit()
-        barrier = threading.Barrier(2)
-        outcomes: dict[str, str] = {}
-
-        def run(name, action):
-            barrier.wait()
-            try:
-                perform(action)
-                outcomes[name] = "ok"
-            except DomainError as error:
-                outcomes[name] = error.message
-
-        threads = [
-            threading.Thread(target=run, args=("estorno", lambda s: batches.reverse_batch(s, actor, confirmed.batch_id))),
-            threading.Thread(target=run, args=("analysis",
-                                               lambda s: processing.start_analysis(s, staff, confirmed.batch_id))),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = _race(
+            estorno=lambda s, batch_id=confirmed.batch_id: batches.reverse_batch(s, actor, batch_id),
+            analysis=lambda s, batch_id=confirmed.batch_id: processing.start_analysis(s, staff, batch_id),
+        )
         db.expire_all()
         batch = db.get(Batch, confirmed.batch_id)
         claimed = db.exec(select(func.count()).select_from(BilledItem).where(BilledItem.batch_id == batch.id)).one()

@@ -3,16 +3,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from sqlalchemy import func
 from sqlmodel import select
+from stdnum.br import cnpj
 
 from copass_app.models import Beneficiary, CatalogItem, Guide, GuideStatus, GuideType, Provider, User
 from copass_app.services import auth, catalog
 from copass_app.services.demo import DEMO_PASSWORD, EVERYDAY_MATERIALS, SEED, build_catalogs, seed_demo
 from copass_app.services.tuss_source import current_terms
 from copass_app.text import fold
-from stdnum.br import cnpj
 
 ANCHOR = date(2026, 11, 23)
 
@@ -50,7 +49,8 @@ def test_demo_data_is_complete_and_loading_twice_changes_nothing(db):
 
 def test_catalog_codes_and_names_are_real_tuss_terms():
     catalogs = build_catalogs(random.Random(SEED))
-    real = {(t.table_code, t.code): t.name for table in ("18", "19", "20") for t in current_terms(table, max_name_length=200)}
+    real = {(t.table_code, t.code): t.name
+            for table in ("18", "19", "20") for t in current_terms(table, max_name_length=200)}
     own_codes = {code for code, *_ in EVERYDAY_MATERIALS}
     for item in catalogs.fees + catalogs.materials + catalogs.medications:
         if item.code in own_codes:  # everyday materials the package's TUSS 19 does not hold
