@@ -55,12 +55,12 @@ from copass_app.services import analysis, appeals, batches, billing, payments, p
 from copass_app.services.access import Actor
 from copass_app.services.auth import actor_for_user
 from copass_app.services.billing.queries import AUTHORIZED
+from copass_app.services.demo_reset import STAFF_LOGIN
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.unit_of_work import TracedRefusal
 
 HISTORY_SEED = 20260402  # not demo.SEED: the guides' generator stays as it was
 MONTHS = 6
-STAFF_LOGIN = "operadora"
 CENT = Decimal("0.01")
 
 

@@ -27,10 +27,10 @@ from sqlmodel import Session, SQLModel, select
 from copass_app.models import CatalogItem, Operator, Provider, Role, UploadRecord, User
 from copass_app.services import storage
 from copass_app.services.demo import DEMO_PROVIDERS, DEMO_REGISTRO_ANS, SEED, SeedResult, build_catalogs, seed_demo
-from copass_app.services.demo_history import STAFF_LOGIN
 from copass_app.services.errors import DomainError
 from copass_app.services.unit_of_work import perform
 
+STAFF_LOGIN = "operadora"  # the operator's demo user (demo.seed_demo adds it)
 DEMO_CODES = frozenset(spec.code for spec in DEMO_PROVIDERS)
 DEMO_LOGINS = {spec.login: spec.code for spec in DEMO_PROVIDERS} | {STAFF_LOGIN: None}
 # Tables with no owner of their own: checked (catalog) or the session's traces (failed logins, audit).
