@@ -253,15 +253,22 @@ def _page_of(state_cls: type) -> str:
     return routes.HOME.path
 
 
-def call(world: World, engine, principal: str, state_cls: type, name: str, payload: dict, *, compare: bool = True
-         ) -> tuple[Outcome, list[str], list[str]]:
+def call(world: World, engine, principal: str, state_cls: type, name: str, payload: dict, *, compare: bool = True,
+         known: list | None = None) -> tuple[Outcome, list[str], list[str]]:
     """(what the tab got, tables changed, SQL statements run) for one crafted event from a fresh tab.
 
-    With `compare`, every table is compared before and after (else, or without any SQL, none)."""
-    before = database_snapshot(engine) if compare else None
+    With `compare`, every table is compared before and after (else, or without any SQL, none).
+    `known`: a one-item list holding the database's snapshot as last seen (None: not known), taken as
+    `before` instead of a new one and kept up to date: a call that ran no SQL changed nothing."""
+    before = None
+    if compare:
+        before = known[0] if known and known[0] is not None else database_snapshot(engine)
     with Tab(world.sessions[principal], _page_of(state_cls)) as tab, counting_sql(engine) as statements:
         outcome = tab.send(name, payload)
-    changed = changed_tables(before, database_snapshot(engine)) if compare and statements else []
+    after = database_snapshot(engine) if compare and statements else before
+    changed = changed_tables(before, after) if compare and statements else []
+    if known is not None:
+        known[0] = after if compare else (known[0] if not statements else None)
     return outcome, changed, statements
 
 
@@ -324,16 +331,20 @@ def check_handler(world: World, engine, name: str, state_cls: type, handler: str
         missing = {**payload, **{p: str(MISSING_ID) for p in id_params}}
         key = repr(sorted(missing.items(), key=str))
         if key not in not_found_answers:
-            not_found_answers[key] = call(world, engine, "provider_b", state_cls, name, missing)[0].shape()
+            not_found_answers[key] = call(world, engine, "provider_b", state_cls, name, missing,
+                                          known=known)[0].shape()
         return not_found_answers[key]
 
+    baseline = None
     for principal in PRINCIPALS:
         # Each principal meets A's records as built: what A did with them (an estorno) is undone first.
         restore_rows(engine, rows)
+        baseline = baseline or database_snapshot(engine)
+        known = [baseline]
         for kind, payload in cases:
             may_act = principal in allowed and not (principal == "provider_b" and kind != "own" and rule == PROVIDER)
             outcome, changed, statements = call(world, engine, principal, state_cls, name, payload,
-                                                compare=rule == TAB_ONLY or not may_act)
+                                                compare=rule == TAB_ONLY or not may_act, known=known)
             calls[principal] += 1
             where = f"{qualified} as {principal} with {payload!r}"
             for error in outcome.errors:
