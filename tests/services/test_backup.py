@@ -32,7 +32,7 @@ from tests.factories import Factory
 def seed(engine: Engine) -> None:
     """Demo data (small), a lot sent as XML and accepted, a refused one, and a batch billed on the web."""
     with Session(engine, expire_on_commit=False) as db:
-        seed_demo(db, guides_per_provider=6, beneficiary_count=12)
+        seed_demo(db, guides_per_provider=6, beneficiary_count=12, history=False)
         db.commit()
         factory = Factory.__new__(Factory)  # the demo's operator, not a second one
         factory.db, factory._counter = db, 900  # numbers the demo does not use
