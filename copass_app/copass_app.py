@@ -33,8 +33,8 @@ from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
 from copass_app.state.critique import CritiqueState
-from copass_app.state.guides import GuidesState
 from copass_app.state.guard import EventArgumentGuard
+from copass_app.state.guides import GuidesState
 from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
 from copass_app.state.payments import PaymentsState

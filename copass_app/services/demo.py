@@ -246,7 +246,7 @@ def _event_at(day: date, hour: int, minute: int) -> datetime:
 
 
 def _pick_status(rng: random.Random) -> GuideStatus:
-    statuses, weights = zip(*STATUS_WEIGHTS)
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
     return rng.choices(statuses, weights)[0]
 
 
@@ -315,7 +315,7 @@ def insert_guides(db: Session, builds: list[GuideBuild]) -> None:
     guide_ids = db.execute(insert(Guide).returning(Guide.id, sort_by_parameter_order=True),
                            [b.guide for b in builds]).scalars().all()
     items, history = [], []
-    for guide_id, build in zip(guide_ids, builds):
+    for guide_id, build in zip(guide_ids, builds, strict=True):
         items += [dict(item, guide_id=guide_id) for item in build.items]
         history += [dict(entry, guide_id=guide_id) for entry in build.history]
     if items:

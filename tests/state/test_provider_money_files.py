@@ -84,7 +84,8 @@ def test_the_draft_preview_shows_the_duplicate_with_its_code_and_value_and_write
     tab = _draft_with_a_duplicate(factory, login)
     drain(tab.run_draft_preview())
     p = tab.preview
-    assert p.shown and not p.clean and (p.guide_count, p.finding_count, p.flagged_guides, p.glosa) == (2, 1, 1, "R$ 25,50")
+    assert p.shown and not p.clean
+    assert (p.guide_count, p.finding_count, p.flagged_guides, p.glosa) == (2, 1, 1, "R$ 25,50")
     finding = tab.preview_rows[0].lines[0].findings[0]
     assert (finding.rule, finding.reason_code, finding.value) == ("duplicate", codes.DUPLICATE_BILLING, "R$ 25,50")
     assert finding.reason_description == codes.all_codes()[codes.DUPLICATE_BILLING]
