@@ -34,7 +34,7 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
-test: install browser-deps
+test: install browser-deps lint
 	$(BIN)/pytest -q
 
 # The same suite (browser tests aside: they run the app on its own SQLite file) on PostgreSQL.
