@@ -57,3 +57,9 @@ def factory(db: Session):
     from tests.factories import Factory
 
     return Factory(db)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: while Playwright's sync API is open (a session fixture), the main thread counts
+    as running an event loop, and the state and handler tests that drive Reflex with asyncio would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
