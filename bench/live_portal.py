@@ -100,26 +100,28 @@ def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float
     raise RuntimeError(f"O portal não respondeu em {timeout:.0f}s:\n{log_path.read_text()[-4000:]}")
 
 
-def committed_copy(workdir: Path) -> Path:
-    """The last commit's files (`git archive HEAD`): what others are editing in the checkout stays out."""
+def committed_copy(workdir: Path, revision: str = "HEAD") -> Path:
+    """A commit's files (`git archive HEAD`): what others are editing in the checkout stays out."""
     source = workdir / "src"
     source.mkdir()
-    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     return source
 
 
 @contextmanager
 def live_portal(*, prod: bool = True, workers: int = 1, extra_env: dict[str, str] | None = None,
-                committed: bool = False) -> Iterator[LivePortal]:
+                committed: bool | str = False) -> Iterator[LivePortal]:
     """The portal on free ports with its own SQLite file and the demo data; stopped on exit.
 
     `prod`: the production build (`reflex run --env prod`: one port for frontend and backend);
-    otherwise the development server. `committed`: run the last commit, not the working tree.
+    otherwise the development server. `committed`: run the last commit (or the revision given), not
+    the working tree.
     """
     workdir = Path(tempfile.mkdtemp(prefix="copass-portal-"))
     private_web_dir(workdir)
-    root = committed_copy(workdir) if committed else ROOT
+    revision = committed if isinstance(committed, str) else "HEAD"
+    root = committed_copy(workdir, revision) if committed else ROOT
     port = free_port()
     frontend_port = port if prod else free_port()
     env = portal_env(workdir, database_url=f"sqlite:///{workdir / 'portal.db'}", api_url=f"http://localhost:{port}")
