@@ -194,9 +194,17 @@ def _item_row(item: DraftItemLine) -> rx.Component:
 
 def _guide_card(guide: DraftGuideCard) -> rx.Component:
     key = guide.id.to_string()
-    date_id = "performed-" + key
-    included = BillingState.included[key]
-    changed = BillingState.date_changed[key]
+    return billing_guide_card(guide=guide, included=BillingState.included[key],
+                              performed=BillingState.performed[key],
+                              changed=BillingState.date_changed[key])
+
+
+# A React memo fed only this guide's values: a click re-renders its own card, not the page's 20
+# (reading BillingState inside would re-render every card on every change of the state).
+@rx.memo
+def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], performed: rx.Var[str],
+                       changed: rx.Var[bool]) -> rx.Component:
+    date_id = "performed-" + guide.id.to_string()
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -214,10 +222,13 @@ def _guide_card(guide: DraftGuideCard) -> rx.Component:
                 rx.spacer(),
                 rx.vstack(
                     field_label("Realização", date_id),
-                    rx.input(type="date", value=BillingState.performed[key], id=date_id,
-                             on_change=lambda value: BillingState.change_date(guide.id, value),
-                             class_name="performed-date",
-                             border=rx.cond(changed, f"1px solid {rx.color('amber', 8)}", "")),
+                    # No debounce: a date picked is sent at once (a year still being typed is skipped).
+                    rx.debounce_input(
+                        rx.input(type="date", id=date_id,
+                                 on_change=lambda value: BillingState.change_date(guide.id, value),
+                                 class_name="performed-date",
+                                 border=rx.cond(changed, f"1px solid {rx.color('amber', 8)}", "")),
+                        value=performed, debounce_timeout=0),
                     rx.cond(changed, rx.text("data corrigida", size="1", color_scheme="amber")),
                     spacing="1",
                 ),

@@ -213,7 +213,7 @@ class BillingState(DraftPreviewMixin, rx.State):
     @rx.event
     async def change_date(self, guide_id: int, value: str):
         key = str(guide_id)
-        if not value or key not in self.performed:
+        if not value or key not in self.performed or _year_being_typed(str(value)):
             return
         stored, event = await self._act(
             lambda db, actor: billing.correct_performed_date(db, actor, record_id(guide_id), value),
@@ -373,6 +373,12 @@ class BillingState(DraftPreviewMixin, rx.State):
     @rx.event
     async def remove_extra(self, extra_item_id: int):
         return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))
+
+
+def _year_being_typed(value: str) -> bool:
+    """The date field sends every keystroke: typing 2026 over the year sends 0002, 0020, 0202 first."""
+    year = value.split("-", 1)[0]
+    return len(value) == 10 and year.isascii() and year.isdigit() and int(year) < 1000
 
 
 def _period_of(form: dict, mode: str) -> dict[str, str | None]:
