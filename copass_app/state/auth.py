@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -121,6 +123,19 @@ def _may_enter(actor: Actor, audience: Audience | None) -> bool:
 
 
 SESSION_RECHECK_SECONDS = 5.0
+# Set for the length of one cheap event (a page of a list): its call_service takes the cached check.
+_CHEAP_EVENT: ContextVar[bool] = ContextVar("copass_cheap_event", default=False)
+
+
+@contextmanager
+def cheap_event() -> Iterator[None]:
+    """Within this block (one event handler's awaits), `call_service` reuses the tab's recent session
+    check as with `cached_session=True`: `PagedState.go_to_page` wraps each list's `_reload` in it."""
+    reset = _CHEAP_EVENT.set(True)
+    try:
+        yield
+    finally:
+        _CHEAP_EVENT.reset(reset)
 
 
 async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *,
@@ -140,7 +155,7 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
     auth = await state.get_state(AuthState)
     token = auth.session_token
     fresh = time.time() - auth._checked_at < SESSION_RECHECK_SECONDS and auth._checked_token == token
-    cached = auth._checked_actor if cached_session and token and fresh else None
+    cached = auth._checked_actor if (cached_session or _CHEAP_EVENT.get()) and token and fresh else None
 
     def checked_action(db: Session) -> _Checked:
         actor = cached or auth_service.actor_for_token(db, token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from copass_app.state.auth import page_number
+from copass_app.state.auth import cheap_event, page_number
 
 ALL = "todas"  # a select's "no filter" value (Radix refuses an empty value)
 
@@ -28,4 +28,5 @@ class PagedState(rx.State, mixin=True):
     @rx.event
     async def go_to_page(self, page: int):
         self.page = page_number(page, self.page_count)
-        return await self._reload()
+        with cheap_event():  # another page of what the tab already shows: the recent session check will do
+            return await self._reload()
