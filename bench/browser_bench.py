@@ -37,8 +37,9 @@ _ARM = """
 (args) => {
   const done = (%s)(args);
   let start = null;
-  const begin = () => { if (start === null) start = performance.now(); };
+  const begin = () => { if (start === null) { start = performance.now(); window.__started = true; } };
   window.__socketAt = window.__sentAt = null;
+  window.__started = false;
   for (const kind of ['click', 'input']) window.addEventListener(kind, begin, {capture: true, once: true});
   window.__timed = new Promise((resolve, reject) => {
     const timer = setTimeout(() => { observer.disconnect(); reject(new Error('sem mudança em 5 s')); }, 5000);
@@ -65,7 +66,7 @@ _SOCKET_CLOCK = """
   window.__socketWaiting = [];
   const send = Native.prototype.send;
   Native.prototype.send = function (...args) {
-    if (window.__sentAt === null) window.__sentAt = performance.now();
+    if (window.__sentAt === null && window.__started) window.__sentAt = performance.now();
     return send.apply(this, args);
   };
   window.WebSocket = class extends Native {
