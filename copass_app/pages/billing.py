@@ -199,6 +199,8 @@ def _guide_card(guide: DraftGuideCard) -> rx.Component:
                               changed=BillingState.date_changed[key])
 
 
+DATE_DEBOUNCE_MS = 300
+
 # A React memo fed only this guide's values: a click re-renders its own card, not the page's 20
 # (reading BillingState inside would re-render every card on every change of the state).
 @rx.memo
@@ -222,13 +224,15 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
                 rx.spacer(),
                 rx.vstack(
                     field_label("Realização", date_id),
-                    # No debounce: a date picked is sent at once (a year still being typed is skipped).
+                    # A short debounce: typed by keyboard, a date passes through complete but intermediate
+                    # values (day 01 on the way to 12) that a rule may refuse, and the refusal would put the
+                    # stored date back under the user's fingers. A date picked is sent 300 ms later.
                     rx.debounce_input(
                         rx.input(type="date", id=date_id,
                                  on_change=lambda value: BillingState.change_date(guide.id, value),
                                  class_name="performed-date",
                                  border=rx.cond(changed, f"1px solid {rx.color('amber', 8)}", "")),
-                        value=performed, debounce_timeout=0),
+                        value=performed, debounce_timeout=DATE_DEBOUNCE_MS),
                     rx.cond(changed, rx.text("data corrigida", size="1", color_scheme="amber")),
                     spacing="1",
                 ),
