@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -45,3 +45,10 @@ def restore_rows(engine: Engine, rows: dict[str, list[dict]]) -> None:
         for table in SQLModel.metadata.sorted_tables:
             if rows.get(table.name):
                 connection.execute(table.insert(), rows[table.name])
+        if engine.dialect.name == "postgresql":
+            # Rows came back with their ids: move each id sequence past them, or the next insert collides.
+            for table in SQLModel.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                    connection.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
