@@ -35,7 +35,7 @@ def _period() -> dict:
 def create_hospital(engine) -> tuple[str, int]:
     """A hospital whose last 30 days hold ≥ 10,000 released, unbilled items, its draft open with all of
     them checked; returns (token, items)."""
-    _, token = bench_provider(engine, code="900040", name="Hospital Bench Análise", cnpj_base="404040400001",
+    _, token = bench_provider(engine, code="900060", name="Hospital Bench Análise", cnpj_base="606060600001",
                               kind="Hospital", login="bench.analise",
                               guide_types=(GuideType.SP_SADT, GuideType.CONSULTA, GuideType.RESUMO_INTERNACAO),
                               guides=6500, days_back=PERIOD_DAYS - 8, seed_offset=4)

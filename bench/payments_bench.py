@@ -120,7 +120,7 @@ def _accepted_appeals(engine, provider_token: str, staff_token: str, batch_ids: 
 
 def run(engine) -> bool:
     provider_id, provider_token = bench_provider(
-        engine, code="900040", name="Clínica Bench Pagamentos", cnpj_base="404040400001", kind="Clínica",
+        engine, code="900070", name="Clínica Bench Pagamentos", cnpj_base="707070700001", kind="Clínica",
         login="bench.pagamentos.prestador", guide_types=(GuideType.SP_SADT,),
         guides=BATCHES_PER_PAYMENT * GUIDES_PER_BATCH * (RUNS + 1) * 2, days_back=60, seed_offset=4)
 
