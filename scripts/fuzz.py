@@ -46,6 +46,7 @@ class Fuzzer:
         self.deadline = deadline
         self.examples: Counter[str] = Counter()
         self.findings: dict[tuple[str, str], object] = {}  # (target, signature) -> smallest failing input
+        self.round_found = False  # a check failed in the current round (so its exception is a finding)
         self.saved: list[Path] = []
         marker = _TMP / "segredo.txt"
         marker.write_text(f"{LEAK_MARKER}\n", encoding="ascii")
@@ -74,6 +75,7 @@ class Fuzzer:
             except Exception as exc:
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 self.findings[(target, f"{type(exc).__name__} {frame.filename}:{frame.lineno}")] = value
+                self.round_found = True
                 raise
         return run
 
@@ -101,10 +103,14 @@ class Fuzzer:
         def fuzz(value: object) -> None:
             run(value)
 
+        self.round_found = False
         try:
             fuzz()
         except Exception:
-            pass
+            # A failing check was recorded above and hypothesis raises it again after shrinking; any other
+            # error is the fuzzer's own and must not pass for a clean round.
+            if not self.round_found:
+                raise
 
     def run(self, targets: list[str]) -> int:
         while time.monotonic() < self.deadline:
