@@ -141,7 +141,7 @@ class ProviderAppealsState(PagedState, rx.State):
 
     @rx.event
     async def filter_status(self, status: str | list[str]):
-        value = filter_value((status if isinstance(status, list) else [status])[0] if status else "")
+        value = filter_value(status)
         if value and value not in {str(s) for s in AppealStatus}:
             return rx.toast.error("Situação de recurso desconhecida.")
         self.status = value

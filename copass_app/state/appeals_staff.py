@@ -119,7 +119,7 @@ class AppealsQueueState(PagedState, rx.State):
 
     @rx.event
     async def filter_status(self, status: str | list[str]):
-        self.status = filter_value((status if isinstance(status, list) else [status])[0] if status else "")
+        self.status = filter_value(status)
         self.page = 1
         return await self._reload()
 

@@ -31,6 +31,7 @@ from copass_app.state.billing_rows import (
 )
 from copass_app.state.files import download_file
 from copass_app.state.glosa_preview import DraftPreviewMixin
+from copass_app.state.paging import select_value
 from copass_app.vocabulary import EXTRA_ITEM_TABLE
 
 __all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine"]
@@ -146,7 +147,7 @@ class BillingState(DraftPreviewMixin, rx.State):
     # ---- period -----------------------------------------------------------------------------
     @rx.event
     def set_period_mode(self, mode: str | list[str]):
-        mode = (mode if isinstance(mode, list) else [mode])[0] if mode else ""
+        mode = select_value(mode)
         if mode in ("dates", "competence"):
             self.period_mode = mode
 
@@ -277,7 +278,7 @@ class BillingState(DraftPreviewMixin, rx.State):
 
     @rx.event
     async def set_dialog_table(self, table: str | list[str]):
-        table = (table if isinstance(table, list) else [table])[0] if table else ""
+        table = select_value(table)
         if table in self.dialog_tables:
             self.dialog_table = table
             return await self.search(self.search_term)

@@ -81,7 +81,7 @@ class CritiqueState(rx.State):
 
     @rx.event
     async def choose_provider(self, value: str | list[str]):
-        self.provider_id = filter_value((value if isinstance(value, list) else [value])[0] if value else "")
+        self.provider_id = filter_value(value)
         return await self._reload()
 
     def _edit(self, rule: str, *, enabled: bool | None = None, tolerance: str | None = None) -> None:

@@ -10,9 +10,16 @@ from copass_app.state.auth import cheap_event, page_number
 ALL = "todas"  # a select's "no filter" value (Radix refuses an empty value)
 
 
+def select_value(value: object) -> object:
+    """A select's value as its event sends it: the value itself, or a one-item list of it."""
+    if isinstance(value, list):
+        return value[0] if value else ""
+    return value or ""
+
+
 def filter_value(value: object) -> str:
     """A select's value as a filter: the "no filter" option means none."""
-    text = str(value or "").strip()
+    text = str(select_value(value)).strip()
     return "" if text == ALL else text
 
 

@@ -259,7 +259,7 @@ class PaymentsState(PagedState, rx.State):
 
     @rx.event
     async def choose_provider(self, value: str | list[str]):
-        self.provider_id = filter_value((value if isinstance(value, list) else [value])[0] if value else "")
+        self.provider_id = filter_value(value)
         return await self._load_payable()
 
     @rx.event

@@ -146,7 +146,7 @@ class ReceivedBatchesState(PagedState, rx.State):
 
     @rx.event
     async def filter_status(self, status: str | list[str]):
-        self.status = filter_value((status if isinstance(status, list) else [status])[0] if status else "")
+        self.status = filter_value(status)
         self.page = 1
         return await self._reload()
 
