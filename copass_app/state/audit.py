@@ -11,7 +11,6 @@ from copass_app import formatting
 from copass_app.routes import Audience
 from copass_app.services import audit_search
 from copass_app.services.audit_search import AuditFilters, AuditRow
-from copass_app.state.auth import call_service
 from copass_app.state.paging import PagedState, filter_value
 
 # What each audited action means, for the filter and the table ("login." takes every login event).
@@ -70,17 +69,8 @@ class AuditState(PagedState, rx.State):
         filters = AuditFilters(self.provider, self.login, self.entity, self.entity_id, self.action,
                                self.date_from, self.date_to)
         page = self.page
-
-        def action(db, actor):
-            found = audit_search.search(db, actor, filters, page=page)
-            return [audit_line(r) for r in found.rows], (found.total, found.page, found.page_count)
-
-        found, event = await call_service(self, action, audience=Audience.STAFF)
-        if found is None:
-            return event
-        self.rows, (self.total, self.page, self.page_count) = found
-        self.loaded = True
-        return None
+        return await self._show_page(lambda db, actor: audit_search.search(db, actor, filters, page=page),
+                                     audit_line, audience=Audience.STAFF)
 
     @rx.event
     async def on_load(self):

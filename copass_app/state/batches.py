@@ -145,13 +145,8 @@ class BatchesState(PagedState, rx.State):
 
     async def _reload(self):
         filters, page = self._filters(), self.page
-        found, event = await call_service(self, lambda db, actor: _lines(batch_service.list_batches(
-            db, actor, filters, page=page)))
-        if found is None:
-            return event
-        self.rows, (self.total, self.page, self.page_count) = found
-        self.loaded = True
-        return None
+        return await self._show_page(lambda db, actor: batch_service.list_batches(db, actor, filters, page=page),
+                                     batch_line)
 
     @rx.event
     async def on_load(self):
@@ -306,7 +301,3 @@ STATEMENTS = {
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _lines(found) -> tuple[list[BatchLine], tuple[int, int, int]]:
-    return [batch_line(row) for row in found.rows], (found.total, found.page, found.page_count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from copass_app.state.auth import cheap_event, page_number
+from copass_app.state.auth import call_service, cheap_event, page_number
 
 ALL = "todas"  # a select's "no filter" value (Radix refuses an empty value)
 
@@ -31,6 +31,20 @@ class PagedState(rx.State, mixin=True):
 
     async def _reload(self):
         raise NotImplementedError
+
+    async def _show_page(self, fetch, to_row, **call_options):
+        """One page of a list: `fetch(db, actor)` returns a services Page, each row becomes `to_row(row)`;
+        the page's rows and counters are set, or the refusal/redirect is returned."""
+        def action(db, actor):
+            found = fetch(db, actor)
+            return [to_row(row) for row in found.rows], (found.total, found.page, found.page_count)
+
+        found, event = await call_service(self, action, **call_options)
+        if found is None:
+            return event
+        self.rows, (self.total, self.page, self.page_count) = found
+        self.loaded = True
+        return None
 
     @rx.event
     async def go_to_page(self, page: int):

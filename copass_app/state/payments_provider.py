@@ -22,17 +22,8 @@ class ProviderPaymentsState(PagedState, rx.State):
 
     async def _reload(self):
         page = self.page
-
-        def action(db, actor):
-            found = payment_service.provider_payments(db, actor, page=page)
-            return [payment_line(row) for row in found.rows], (found.total, found.page, found.page_count)
-
-        found, event = await call_service(self, action)
-        if found is None:
-            return event
-        self.rows, (self.total, self.page, self.page_count) = found
-        self.loaded = True
-        return None
+        return await self._show_page(lambda db, actor: payment_service.provider_payments(db, actor, page=page),
+                                     payment_line)
 
     @rx.event
     async def on_load(self):

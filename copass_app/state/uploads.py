@@ -166,17 +166,7 @@ class UploadHistoryState(PagedState, rx.State):
 
     async def _reload(self):
         page = self.page
-
-        def action(db, actor):
-            found = xml_lots.list_uploads(db, actor, page=page)
-            return [upload_line(r) for r in found.rows], (found.total, found.page, found.page_count)
-
-        found, event = await call_service(self, action)
-        if found is None:
-            return event
-        self.rows, (self.total, self.page, self.page_count) = found
-        self.loaded = True
-        return None
+        return await self._show_page(lambda db, actor: xml_lots.list_uploads(db, actor, page=page), upload_line)
 
     @rx.event
     async def on_load(self):
