@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from copass_app import formatting as fmt
 from copass_app.reports._pdf import FILL_GRAY, FONT, LINE_GRAY, TEXT_GRAY, ReportPDF
 from copass_app.reports.data import ProtocolGuideLine, ProtocolReport
+from copass_app.reports.scan_codes import draw_code128, draw_qr
 
 TITLE = "Protocolo de recebimento de lote"
 NOTICE = (
@@ -17,6 +18,10 @@ NOTICE = (
 TABLE_FONT_SIZE = 8.0
 LINE_H = 3.8  # mm per text line inside a table row
 ROW_PAD = 1.2  # mm above and below the text of a row
+BOX_H = 34.0  # mm: the protocol box, with the number, the date and both codes
+BAR_MODULE = 0.35  # mm per Code 128 module (about 14 mil: reads on office laser prints)
+BAR_H = 12.0  # mm
+QR_SIZE = 28.0  # mm, quiet zone included
 
 
 @dataclass(frozen=True)
@@ -61,24 +66,32 @@ def render_protocol_pdf(report: ProtocolReport) -> bytes:
 
 
 def _protocol_box(pdf: ReportPDF, report: ProtocolReport) -> None:
-    """The protocol number is what providers quote to the operator: make it stand out."""
-    x, y, w, h = pdf.l_margin, pdf.get_y(), pdf.epw, 20
+    """The protocol number is what providers quote to the operator: make it stand out.
+
+    It is also printed as a Code 128 barcode and a QR code: the operator's reception
+    scans the protocol attached to the physical invoices instead of typing the number.
+    """
+    x, y, w, h = pdf.l_margin, pdf.get_y(), pdf.epw, BOX_H
     pdf.set_fill_color(FILL_GRAY)
     pdf.set_draw_color(LINE_GRAY)
     pdf.rect(x, y, w, h, style="DF")
+    qr_x = x + w - 4 - QR_SIZE
+    text_right = qr_x - 4  # the date ends left of the QR code
     pdf.set_text_color(TEXT_GRAY)
     pdf.set_font(FONT, "", 8)
     pdf.set_xy(x + 4, y + 3)
     pdf.cell(w / 2, 4, "NÚMERO DO PROTOCOLO")
-    pdf.set_xy(x + w / 2, y + 3)
-    pdf.cell(w / 2 - 4, 4, "RECEBIDO EM", align="R")
+    pdf.set_xy(x + w * 0.45, y + 3)
+    pdf.cell(text_right - x - w * 0.45, 4, "RECEBIDO EM", align="R")
     pdf.set_text_color(0)
     pdf.set_font(FONT, "B", 18)
     pdf.set_xy(x + 4, y + 8)
-    pdf.cell(w * 0.62, 9, report.protocol_number)
+    pdf.cell(w * 0.45, 9, report.protocol_number)
     pdf.set_font(FONT, "B", 12)
-    pdf.set_xy(x + w * 0.62, y + 8)
-    pdf.cell(w * 0.38 - 4, 9, fmt.datetime_br(report.received_at), align="R")
+    pdf.set_xy(x + w * 0.45, y + 8)
+    pdf.cell(text_right - x - w * 0.45, 9, fmt.datetime_br(report.received_at), align="R")
+    draw_code128(pdf, x + 4, y + 19, report.protocol_number, BAR_MODULE, BAR_H)
+    draw_qr(pdf, qr_x, y + (h - QR_SIZE) / 2, report.protocol_number, QR_SIZE)
     pdf.set_xy(x, y + h + 4)
 
 

@@ -2,7 +2,9 @@ import re
 import time
 from dataclasses import replace
 
+import pypdfium2
 import pytest
+import zxingcpp
 
 from copass_app.models import BatchOrigin
 from copass_app.reports import render_protocol_pdf
@@ -151,3 +153,41 @@ def test_long_provider_name_is_shortened_in_the_footer_only(small_protocol):
     footer = text.splitlines()[-1]
     assert footer.startswith("Protocolo nº 2026000123") and "…" in footer
     assert "Conceição Nossa Senhora da Conceição" in re.sub(r"\s+", " ", text)  # whole name above
+
+
+def _scanned_codes(pdf: bytes, dpi: int) -> dict[str, list[str]]:
+    """What a reception scanner reads on page 1 printed at `dpi`: texts by barcode format."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()
+    found: dict[str, list[str]] = {}
+    for code in zxingcpp.read_barcodes(image):
+        found.setdefault(code.format.name, []).append(code.text)
+    return found
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_protocol_number_scans_as_code128_and_qr(small_protocol, dpi):
+    codes = _scanned_codes(render_protocol_pdf(small_protocol), dpi)
+    assert codes == {"Code128": ["2026000123"], "QRCode": ["2026000123"]}
+
+
+@pytest.mark.parametrize("number", ["202600000001", "000123456789", "9"])
+def test_every_protocol_number_scans_back_exactly(small_protocol, number):
+    # 12 digits is the longest TISS numeroProtocolo; leading zeros must survive the scan.
+    codes = _scanned_codes(render_protocol_pdf(make_protocol(small_protocol.guides, protocol_number=number)), 200)
+    assert codes == {"Code128": [number], "QRCode": [number]}
+
+
+def test_codes_are_on_the_first_page_only_and_text_still_reads(big_protocol):
+    pdf = render_protocol_pdf(big_protocol)
+    assert _scanned_codes(pdf, 200) == {"Code128": ["2026000123"], "QRCode": ["2026000123"]}
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        second = document[1].render(scale=200 / 72).to_pil()
+    finally:
+        document.close()
+    assert zxingcpp.read_barcodes(second) == []
+    assert "NÚMERO DO PROTOCOLO" in pdf_pages_text(pdf)[0]
