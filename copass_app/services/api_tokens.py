@@ -127,6 +127,7 @@ class ApiAccess:
     retry_after: int = 0  # seconds, for a 429
     registro_ans: str = ""  # who answers a refusal in TISS, and to whom
     provider_code: str = ""
+    token_id: int | None = None  # the token used, for the call's audit row (record_call)
 
 
 def authorize_request(db: Session, token: str, *, source: str = "", now: datetime | None = None) -> ApiAccess:
@@ -148,10 +149,23 @@ def authorize_request(db: Session, token: str, *, source: str = "", now: datetim
                    f"Tente novamente em {retry_after} segundo(s).")
         if requests == limit + 1:  # one audit row per token and minute, not one per refused request of a flood
             audit.record(db, actor, "api.rate_limited", "api_token", row.id, message, at=now, source=source)
-        return ApiAccess(None, 429, message, retry_after, operator.registro_ans if operator else "", provider.code)
+        return ApiAccess(None, 429, message, retry_after, operator.registro_ans if operator else "", provider.code,
+                         row.id)
     row.last_used_at = now
     db.add(row)
-    return ApiAccess(actor, registro_ans=operator.registro_ans if operator else "", provider_code=provider.code)
+    return ApiAccess(actor, registro_ans=operator.registro_ans if operator else "", provider_code=provider.code,
+                     token_id=row.id)
+
+
+CALL_ACTION = "api.call"
+
+
+def record_call(db: Session, access: ApiAccess, service: str, result: str, *, source: str = "",
+                now: datetime | None = None) -> None:
+    """One audit row per API call of an authorized token (REST or SOAP), for Integração's last calls:
+    detail "service: result" (split on the first ": "), e.g. "tissLoteGuias: aceito — protocolo 202600000012"."""
+    audit.record(db, access.actor, CALL_ACTION, "api_token", access.token_id if access.token_id is not None else "",
+                 f"{service}: {result}", at=now or clock.now(), source=source)
 
 
 def _count_request(db: Session, token_id: int, window: datetime) -> int:
