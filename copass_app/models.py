@@ -54,6 +54,7 @@ class BatchStatus(StrEnum):
 class BatchOrigin(StrEnum):
     WEB = "WEB"
     XML = "XML"
+    TYPED = "TYPED"  # typed attendances closed on "Encerrar Fatura" (clinical_models.TypedAttendance)
 
 
 def utcnow() -> datetime:
@@ -372,8 +373,15 @@ class DraftExtraItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-# The money half's tables live in their own module; importing it here registers them with the
-# metadata wherever the models are loaded (migrations, the drift test, the app).
+# The money half's and the clinical half's (typed attendances, the TISS content of billed guides)
+# tables live in their own modules; importing them here registers them with the metadata wherever
+# the models are loaded (migrations, the drift test, the app).
+from copass_app.clinical_models import (  # noqa: E402, F401
+    AttendanceStatus,
+    BatchGuideDetail,
+    DetailSource,
+    TypedAttendance,
+)
 from copass_app.money_models import (  # noqa: E402, F401
     Appeal,
     AppealStatus,

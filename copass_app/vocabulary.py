@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from copass_app.models import (
     AppealStatus,
+    AttendanceStatus,
     BatchOrigin,
     BatchStatus,
     GlosaSource,
@@ -77,6 +78,7 @@ BATCH_STATUS = Vocabulary("situação do lote", [
 BATCH_ORIGIN = Vocabulary("origem do lote", [
     Term(BatchOrigin.WEB, "Portal do Prestador (faturamento na web)", "teal", short="Web"),
     Term(BatchOrigin.XML, "Arquivo XML TISS", "violet", short="XML"),
+    Term(BatchOrigin.TYPED, "Atendimentos digitados no portal", "blue", short="Digitação"),
 ])
 
 GUIDE_TYPE = Vocabulary("tipo de guia", [
@@ -180,4 +182,80 @@ CRITIQUE_RULE = Vocabulary("regra da crítica", [
          tiss_code=codes.PROCEDURE_NOT_AUTHORIZED),
     Term("unknown_card", "Carteira do beneficiário não identificada", "red", short="Carteira desconhecida",
          tiss_code=codes.INVALID_CARD),
+])
+
+# --- typed attendances (issue 12) -----------------------------------------------------------------
+
+ATTENDANCE_STATUS = Vocabulary("situação do atendimento digitado", [
+    Term(AttendanceStatus.DIGITADO, "Digitado", "blue"),
+    Term(AttendanceStatus.FECHADO, "Fechado", "green"),
+])
+
+# TISS domain tables the typed forms offer (values checked against the XSD's dm_* by a test).
+PROFESSIONAL_COUNCIL = Vocabulary("conselho profissional (dm_conselhoProfissional)", [
+    Term("01", "CRAS – Conselho Regional de Assistência Social", short="CRAS", tiss_code="01"),
+    Term("02", "COREN – Conselho Regional de Enfermagem", short="COREN", tiss_code="02"),
+    Term("03", "CRF – Conselho Regional de Farmácia", short="CRF", tiss_code="03"),
+    Term("04", "CRFA – Conselho Regional de Fonoaudiologia", short="CRFA", tiss_code="04"),
+    Term("05", "CREFITO – Conselho Regional de Fisioterapia e Terapia Ocupacional", short="CREFITO",
+         tiss_code="05"),
+    Term("06", "CRM – Conselho Regional de Medicina", short="CRM", tiss_code="06"),
+    Term("07", "CRN – Conselho Regional de Nutrição", short="CRN", tiss_code="07"),
+    Term("08", "CRO – Conselho Regional de Odontologia", short="CRO", tiss_code="08"),
+    Term("09", "CRP – Conselho Regional de Psicologia", short="CRP", tiss_code="09"),
+    Term("10", "Outros conselhos", short="Outros", tiss_code="10"),
+    *(Term(code, f"Conselho código {code} (tabela TISS 26)", short=code, tiss_code=code)
+      for code in ("11", "12", "13", "14", "15")),
+])
+
+UF = Vocabulary("unidade da federação (dm_UF, código IBGE)", [
+    Term(code, name, short=short, tiss_code=code) for code, short, name in (
+        ("11", "RO", "Rondônia"), ("12", "AC", "Acre"), ("13", "AM", "Amazonas"), ("14", "RR", "Roraima"),
+        ("15", "PA", "Pará"), ("16", "AP", "Amapá"), ("17", "TO", "Tocantins"), ("21", "MA", "Maranhão"),
+        ("22", "PI", "Piauí"), ("23", "CE", "Ceará"), ("24", "RN", "Rio Grande do Norte"), ("25", "PB", "Paraíba"),
+        ("26", "PE", "Pernambuco"), ("27", "AL", "Alagoas"), ("28", "SE", "Sergipe"), ("29", "BA", "Bahia"),
+        ("31", "MG", "Minas Gerais"), ("32", "ES", "Espírito Santo"), ("33", "RJ", "Rio de Janeiro"),
+        ("35", "SP", "São Paulo"), ("41", "PR", "Paraná"), ("42", "SC", "Santa Catarina"),
+        ("43", "RS", "Rio Grande do Sul"), ("50", "MS", "Mato Grosso do Sul"), ("51", "MT", "Mato Grosso"),
+        ("52", "GO", "Goiás"), ("53", "DF", "Distrito Federal"), ("98", "EX", "Países estrangeiros"),
+    )
+])
+
+CARE_CHARACTER = Vocabulary("caráter do atendimento (dm_caraterAtendimento)", [
+    Term("1", "Eletivo", tiss_code="1"),
+    Term("2", "Urgência/Emergência", tiss_code="2"),
+])
+
+CONSULTATION_TYPE = Vocabulary("tipo de consulta (dm_tipoConsulta)", [
+    Term("1", "Primeira consulta", tiss_code="1"),
+    Term("2", "Retorno", tiss_code="2"),
+    Term("3", "Pré-natal", tiss_code="3"),
+    Term("4", "Por encaminhamento", tiss_code="4"),
+])
+
+ACCIDENT_INDICATION = Vocabulary("indicação de acidente (dm_indicadorAcidente)", [
+    Term("0", "Trabalho", tiss_code="0"),
+    Term("1", "Trânsito", tiss_code="1"),
+    Term("2", "Outros acidentes", tiss_code="2"),
+    Term("9", "Não acidente", tiss_code="9"),
+])
+
+CARE_REGIME = Vocabulary("regime de atendimento (dm_regimeAtendimento)", [
+    Term("01", "Ambulatorial", tiss_code="01"),
+    Term("02", "Emergência", tiss_code="02"),
+    Term("03", "Internação", tiss_code="03"),
+    Term("04", "Hospital-dia", tiss_code="04"),
+    Term("05", "Atenção domiciliar", tiss_code="05"),
+])
+
+SADT_CARE_TYPE = Vocabulary("tipo de atendimento (dm_tipoAtendimento)", [
+    Term("01", "Remoção", tiss_code="01"),
+    Term("02", "Pequena cirurgia", tiss_code="02"),
+    Term("03", "Outras terapias", tiss_code="03"),
+    Term("04", "Consulta", tiss_code="04"),
+    Term("08", "Quimioterapia", tiss_code="08"),
+    Term("09", "Radioterapia", tiss_code="09"),
+    Term("10", "Terapia renal substitutiva (TRS)", tiss_code="10"),
+    Term("13", "Pequeno atendimento (sutura, gesso e outros)", tiss_code="13"),
+    Term("23", "Exame", tiss_code="23"),
 ])
