@@ -199,8 +199,11 @@ def _syntax_error(exc: etree.XMLSyntaxError, data: bytes, encoding: str) -> Tiss
     detail = _LINE_SUFFIX.sub("", exc.msg or "")
     line = exc.lineno or None
     if name == "ERR_INVALID_ENCODING" or "not proper UTF-8" in detail:
-        message = (f"O conteúdo não está na codificação declarada ({encoding}). "
-                   "Salve o arquivo nessa codificação ou corrija a declaração encoding do XML.")
+        from copass_app.tiss.diagnostics import utf8_declared_message  # a refused file only
+
+        message = (encoding == "UTF-8" and utf8_declared_message(data)) or (
+            f"O conteúdo não está na codificação declarada ({encoding}). "
+            "Salve o arquivo nessa codificação ou corrija a declaração encoding do XML.")
         return TissParseError(message, code=codes.CANNOT_VALIDATE, line=line, detail=detail)
     if _looks_truncated(name, exc.position, data):
         message = "O arquivo está incompleto (termina antes do fechamento das tags). Gere-o novamente."

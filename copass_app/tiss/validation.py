@@ -19,9 +19,10 @@ from typing import BinaryIO
 from lxml import etree
 
 from copass_app.tiss import codes, xsd_messages
+from copass_app.tiss.diagnostics import latin1_declared_issue
 from copass_app.tiss.guides import LAYOUTS, guide_elements, to_date
-from copass_app.tiss.hash import HashEncodingError, compact_hash, declared_hash
-from copass_app.tiss.model import MAX_GUIDES_PER_LOT, LotIssue, LotValidation
+from copass_app.tiss.hash import NO_SLIP, HashEncodingError, compact_hash, declared_hash, diagnose_mismatch
+from copass_app.tiss.model import GUIDE_LABELS, GUIDE_TYPES, MAX_GUIDES_PER_LOT, LotIssue, LotValidation
 from copass_app.tiss.parsing import ParseFailure, TissParseError, parse_xml, read_limited
 from copass_app.tiss.schema import TISS_NS, TISS_VERSION, validate_tree
 from copass_app.tiss.totals import ZERO, Mismatch, mismatches, read_totals
@@ -71,6 +72,9 @@ def validate_lot(data: bytes, *, filename: str | None = None, max_bytes: int | N
         result.errors.append(root_issue)
         return result
     result.readable = True
+    encoding_issue = latin1_declared_issue(data, result.encoding)  # check 2: bytes that are not the declared encoding
+    if encoding_issue:
+        result.errors.append(encoding_issue)
     _read_header(root, result)
     lot = _Lot(tree)
     result.guide_type = lot.guide_types[0] if lot.guide_types else None
@@ -160,11 +164,12 @@ def _root_issue(root: etree._Element) -> LotIssue | None:
 
 
 def _schema_issues(lot: _Lot) -> list[LotIssue]:
-    issues: list[LotIssue] = []
+    entries = validate_tree(lot.tree)
+    issues, explained = _guide_type_issues(lot, entries) if entries else ([], set())
     seen: set[tuple[int, str]] = set()
-    for entry in validate_tree(lot.tree):
+    for entry in entries:
         key = (entry.line, entry.path)
-        if key in seen:  # libxml2 reports one bad value once per facet and again per type
+        if key in seen or key in explained:  # libxml2 reports one bad value once per facet and again per type
             continue
         seen.add(key)
         issue = _schema_issue(entry, lot)
@@ -194,6 +199,82 @@ def _schema_issue(entry: etree._LogEntry, lot: _Lot) -> LotIssue | None:
         guide_number=lot.number(index) if index is not None else None,
         detail=entry.message,
     )
+
+
+# A lot of one guide type written as another: the XSD only says an element "was not expected".
+
+def _guide_type_issues(lot: _Lot, entries: list[etree._LogEntry]) -> tuple[list[LotIssue], set[tuple[int, str]]]:
+    """1301 for a lot mixing guide types, or for guides whose content is another type's; and the XSD
+    errors these explain (left out of the list: the diagnosis says it better)."""
+    types = list(dict.fromkeys(lot.guide_types))
+    if len(types) > 1:
+        return [_mixed_types_issue(lot, types)], {
+            (e.line, e.path) for e in entries
+            if (element := lot.find(e.path)) in lot.position and lot.guide_types[lot.position[element]] != types[0]}
+    if not types:
+        return [], set()
+    declared = types[0]
+    wrong = _structural(lot, entries)
+    if not wrong:
+        return [], set()
+    issues, explained = [], set()
+    for candidate in GUIDE_TYPES:
+        if candidate == declared or not wrong:
+            continue
+        for element in lot.elements:  # renamed in place, validated, renamed back: no copy of the tree
+            element.tag = NS_PREFIX + candidate
+        try:
+            fits = set(wrong) - set(_structural(lot, validate_tree(lot.tree)))
+        finally:
+            for element in lot.elements:
+                element.tag = NS_PREFIX + declared
+        if fits:
+            issues.append(_mislabelled_issue(lot, sorted(fits), declared, candidate))
+            explained |= {key for index in fits for key in wrong[index]}
+            wrong = {index: keys for index, keys in wrong.items() if index not in fits}
+    return issues, explained
+
+
+def _structural(lot: _Lot, entries: list[etree._LogEntry]) -> dict[int, set[tuple[int, str]]]:
+    """Guides (by position) whose own content model fails: an error on the guide or on one of its children."""
+    found: dict[int, set[tuple[int, str]]] = {}
+    for entry in entries:
+        element = lot.find(entry.path)
+        if element is None:
+            continue
+        guide = element if element in lot.position else element.getparent()
+        if guide in lot.position:
+            found.setdefault(lot.position[guide], set()).add((entry.line, entry.path))
+    return found
+
+
+def _kind(guide_type: str) -> str:
+    return f"{GUIDE_LABELS.get(guide_type, guide_type)} (<{guide_type}>)"
+
+
+def _mixed_types_issue(lot: _Lot, types: list[str]) -> LotIssue:
+    parts = [f"{lot.guide_types.count(t)} {'guia' if lot.guide_types.count(t) == 1 else 'guias'} de {_kind(t)}"
+             for t in types]
+    counts = ", ".join(parts[:-1]) + " e " + parts[-1]
+    first_other = next(i for i, t in enumerate(lot.guide_types) if t != types[0])
+    return LotIssue(
+        f"O lote mistura tipos de guia: {counts}. Cada lote (loteGuias) leva guias de um só tipo; "
+        "envie um lote para cada tipo de guia.",
+        code=codes.WRONG_GUIDE_TYPE, line=lot.elements[first_other].sourceline, path=lot.path(first_other))
+
+
+def _mislabelled_issue(lot: _Lot, positions: list[int], declared: str, actual: str) -> LotIssue:
+    shown = ", ".join(str(p + 1) for p in positions[:10]) + ("…" if len(positions) > 10 else "")
+    if len(positions) == 1:
+        which = ("a guia do lote está declarada" if len(lot.elements) == 1
+                 else f"a guia na posição {shown} está declarada")
+    else:
+        which = ("todas as guias do lote estão declaradas" if len(positions) == len(lot.elements)
+                 else f"as guias nas posições {shown} estão declaradas")
+    return LotIssue(
+        f"Tipo de guia trocado: {which} como {_kind(declared)}, mas o conteúdo é de guia de "
+        f"{_kind(actual)}. Corrija no sistema que gera o lote o elemento de cada guia (ou o conteúdo gerado).",
+        code=codes.WRONG_GUIDE_TYPE, line=lot.elements[positions[0]].sourceline, path=lot.path(positions[0]))
 
 
 def _plain_path(xpath: str | None) -> str | None:
@@ -232,13 +313,16 @@ def _hash_issues(root: etree._Element, result: LotValidation) -> list[LotIssue]:
     try:
         result.computed_hash = compact_hash(root)  # parse_xml dropped the whitespace between tags
     except HashEncodingError as exc:
-        return [LotIssue(str(exc), **where)]
+        slip = diagnose_mismatch(result.source, result.declared_hash, result.encoding)
+        return [LotIssue(f"{exc} {slip.message}" if slip else str(exc), **where)]
     if not result.declared_hash:
         return [LotIssue("O hash do epílogo (epilogo/hash) não foi informado.", **where)]
     if result.declared_hash.lower() != result.computed_hash:
+        # Only a failed hash pays for the diagnosis (a second parse and a few dozen MD5s).
+        slip = diagnose_mismatch(result.source, result.declared_hash, result.encoding)
         return [LotIssue(
             f"O hash do epílogo ({result.declared_hash}) não confere com o conteúdo do arquivo "
-            f"(calculado: {result.computed_hash}). O arquivo pode ter sido alterado depois de gerado.",
+            f"(calculado: {result.computed_hash}). {slip.message if slip else NO_SLIP}",
             **where)]
     return []
 

@@ -179,7 +179,7 @@ def test_oversize_stream_is_refused_without_reading_it_all():
 
 def test_wrong_encoding_declaration():
     [issue] = validate_lot(corpus_bytes("erro_codificacao.xml")).errors
-    assert issue.code == "5002" and "codificação declarada (UTF-8)" in issue.message
+    assert issue.code == "5002" and "declara encoding UTF-8, mas o conteúdo está gravado em ISO-8859-1" in issue.message
 
 
 # --- check 3: namespace and XSD -------------------------------------------------
