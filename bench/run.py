@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments")
+PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import payments_bench
 
             ok &= payments_bench.run(engine)
+        if "reports" in parts:
+            from bench import reports_bench
+
+            ok &= reports_bench.run(engine)
     elif "validate" in parts:
         from bench import xml_bench
 
