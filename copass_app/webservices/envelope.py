@@ -10,6 +10,7 @@ schema before it leaves (a reply that would not validate is a bug, answered as a
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ SOAP_MEDIA_TYPE = "text/xml; charset=utf-8"
 _A = f"{{{TISS_NS}}}"
 _S = f"{{{SOAP_NS}}}"
 _W = f"{{{WSSE_NS}}}"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _validate_lock = threading.Lock()
 
 
@@ -105,6 +107,12 @@ def request_message(request: etree._Element, shape: Shape) -> bytes:
 
     Unknown children are kept, inside prestadorParaOperadora, so the schema check names them.
     """
+    # SOAP toolkits (zeep, .NET) often restate each element's declared type in xsi:type, whose QName prefix
+    # is declared on the envelope: moved out of it the prefix would be unbound. TISS needs no type
+    # substitution, so the restatement is dropped (attributes are not part of the hash).
+    for element in request.iter():
+        if _XSI_TYPE in element.attrib:
+            del element.attrib[_XSI_TYPE]
     root = etree.Element(_A + "mensagemTISS", nsmap={"ans": TISS_NS})
     body = None
     declared = ""
@@ -130,7 +138,7 @@ def request_message(request: etree._Element, shape: Shape) -> bytes:
 
 
 def _copy(element: etree._Element) -> etree._Element:
-    copied = etree.fromstring(etree.tostring(element))
+    copied = copy.deepcopy(element)
     copied.tail = None
     return copied
 

@@ -105,6 +105,20 @@ class SoapKit:
                              settings=settings, wsse=UsernameToken("erp", token) if wsse else None)
         return client, plugin
 
+    def parts_of(self, service: str, message_xml: bytes, ws_element: str, body: str, message_body: str) -> dict:
+        """A mensagemTISS the portal's builders wrote (a lot, an appeal) as the zeep arguments of the WS request:
+        cabecalho, the body under its WS name, hash="auto" (zeep re-serializes it from the official types)."""
+        root = etree.fromstring(message_xml)
+        element = etree.Element(A + ws_element, nsmap={"ans": TISS_NS})
+        element.append(root.find(A + "cabecalho"))
+        found = root.find(f"{A}prestadorParaOperadora/{A}{message_body}")
+        found.tag = A + body
+        element.append(found)
+        etree.SubElement(element, A + "hash").text = "auto"
+        client, _ = self.client(service)
+        value = client.get_element(A + ws_element).parse(element, client.wsdl.types)
+        return {"cabecalho": value.cabecalho, body: getattr(value, body), "hash": "auto"}
+
     def call(self, service: str, *, token: str | None = None, wsse: bool = False, **parts) -> etree._Element:
         """Send one request; the raw reply's WS element (its schema validity is asserted here)."""
         client, plugin = self.client(service, token=token, wsse=wsse)
