@@ -129,6 +129,42 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_token_create(args: argparse.Namespace) -> int:
+    from copass_app.services.api_token_admin import create_for_login
+    from copass_app.services.unit_of_work import perform
+
+    created, provider = perform(lambda db: create_for_login(db, args.login, args.name))
+    print(created.token)  # alone on stdout, for scripts: TOKEN=$(copass token create login)
+    print(f"Token {created.id} ('{created.name}') criado para o usuário '{args.login}' do prestador {provider.code} - "
+          f"{provider.name}. Guarde-o agora: ele não será mostrado de novo.", file=sys.stderr)
+    return 0
+
+
+def _cmd_token_list(args: argparse.Namespace) -> int:
+    from copass_app.formatting import datetime_br
+    from copass_app.services.api_token_admin import list_tokens
+    from copass_app.services.unit_of_work import perform
+
+    rows = perform(lambda db: list_tokens(db, args.login))
+    if not rows:
+        print("Nenhum token de API.")
+    for t in rows:
+        state = f"revogado em {datetime_br(t.revoked_at)}" if t.revoked_at else "ativo"
+        used = datetime_br(t.last_used_at) if t.last_used_at else "nunca"
+        print(f"{t.id:>6}  {t.provider_code} {t.provider_name} | '{t.name}' | usuário {t.login} | criado em "
+              f"{datetime_br(t.created_at)} | último uso: {used} | {state}")
+    return 0
+
+
+def _cmd_token_revoke(args: argparse.Namespace) -> int:
+    from copass_app.services.api_token_admin import revoke
+    from copass_app.services.unit_of_work import perform
+
+    row = perform(lambda db: revoke(db, token_id=args.id, token=args.token, login=args.login, name=args.name))
+    print(f"Token {row.id} ('{row.name}') revogado: sistemas que o usam deixam de ser aceitos.")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from copass_app.tiss.cli import run_validate
 
@@ -189,6 +225,29 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pasta de arquivos de destino (padrão: COPASS_PRIVATE_DIR)")
     restore.add_argument("--force", action="store_true", help="sobrescreve um banco ou uma pasta que já têm dados")
     restore.set_defaults(handler=_cmd_restore)
+
+    token = commands.add_parser("token", help="tokens de API do sistema do prestador").add_subparsers(
+        dest="token_command", required=True)
+    create = token.add_parser(
+        "create", help="cria um token de API para um usuário de prestador e o mostra (uma única vez)",
+        description="Cria um token de API que age em nome do usuário de prestador LOGIN e o escreve sozinho na "
+                    "saída padrão (para scripts). Recusa usuários da operadora, desconhecidos ou desativados.")
+    create.add_argument("login", metavar="LOGIN")
+    create.add_argument("--name", help="nome do token (padrão: 'Criado pela operadora em DD/MM/AAAA')")
+    create.set_defaults(handler=_cmd_token_create)
+    listing = token.add_parser("list", help="lista os tokens (de todos os prestadores, ou do prestador de LOGIN)")
+    listing.add_argument("login", metavar="LOGIN", nargs="?")
+    listing.set_defaults(handler=_cmd_token_list)
+    revoke = token.add_parser(
+        "revoke", help="revoga um token: pelo número, por --token, ou por --login e --name",
+        description="Revoga um token de API (registrado na auditoria). Informe o número (ID, como em "
+                    "'copass token list'), ou o próprio token (--token, por exemplo um que vazou), ou o usuário "
+                    "e o nome do token (--login e --name).")
+    revoke.add_argument("id", metavar="ID", nargs="?")
+    revoke.add_argument("--token", help="o valor do token (cpt_...)")
+    revoke.add_argument("--login", help="usuário de prestador dono do token")
+    revoke.add_argument("--name", help="nome do token ativo a revogar (com --login)")
+    revoke.set_defaults(handler=_cmd_token_revoke)
 
     validate = commands.add_parser("validate", help="valida arquivos XML TISS (verificações 1 a 5, offline)")
     validate.add_argument("files", nargs="*")

@@ -53,7 +53,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Session, actor: Actor, name: str) -> CreatedToken:
+def create_token(db: Session, actor: Actor, name: str, *, source: str = "") -> CreatedToken:
     provider_id = require_provider(actor)
     name = " ".join(name.split())
     if not 3 <= len(name) <= 60:
@@ -67,7 +67,7 @@ def create_token(db: Session, actor: Actor, name: str) -> CreatedToken:
     row = ApiToken(provider_id=provider_id, name=name, token_hash=_hash(token), created_by=actor.user_id)
     db.add(row)
     db.flush()
-    audit.record(db, actor, "api_token.create", "api_token", row.id, name)
+    audit.record(db, actor, "api_token.create", "api_token", row.id, name, source=source)
     return CreatedToken(id=row.id, name=name, token=token)
 
 
@@ -80,7 +80,7 @@ def list_tokens(db: Session, actor: Actor) -> list[TokenView]:
     return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked_at) for r in rows]
 
 
-def revoke_token(db: Session, actor: Actor, token_id: int, now: datetime | None = None) -> None:
+def revoke_token(db: Session, actor: Actor, token_id: int, now: datetime | None = None, *, source: str = "") -> None:
     provider_id = require_provider(actor)
     row = db.get(ApiToken, token_id)
     if row is None or row.provider_id != provider_id:
@@ -89,7 +89,7 @@ def revoke_token(db: Session, actor: Actor, token_id: int, now: datetime | None 
         raise DomainError("Este token já foi revogado.")
     row.revoked_at = now or utcnow()
     db.add(row)
-    audit.record(db, actor, "api_token.revoke", "api_token", row.id, row.name)
+    audit.record(db, actor, "api_token.revoke", "api_token", row.id, row.name, source=source)
 
 
 def actor_for_api_token(db: Session, token: str, now: datetime | None = None) -> Actor | None:
