@@ -23,6 +23,7 @@ from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
 from copass_app.pages.not_found import not_found_page
 from copass_app.pages.payments import payments_page
 from copass_app.pages.payments_provider import provider_payments_page
+from copass_app.pages.reports import REPORT_PAGES
 from copass_app.pages.staff import received_batches_page, staff_home_page
 from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
 from copass_app.state.account import AccountState
@@ -39,6 +40,7 @@ from copass_app.state.home import HomeState
 from copass_app.state.login import LoginState
 from copass_app.state.payments import PaymentsState
 from copass_app.state.payments_provider import ProviderPaymentsState
+from copass_app.state.reports import ProviderReportsState, StaffReportsState
 from copass_app.state.staff import ReceivedBatchesState, StaffHomeState
 from copass_app.state.uploads import ApiTokensState, UploadHistoryState, UploadState
 from copass_app.tiss.schema import verify_schema_pins
@@ -70,6 +72,8 @@ PAGES = {
     routes.PAYMENTS.path: (payments_page, PaymentsState.on_load),
     routes.CRITIQUE.path: (critique_page, CritiqueState.on_load),
     routes.AUDIT.path: (audit_page, AuditState.on_load),
+    **{r.path: (REPORT_PAGES[r.path], ProviderReportsState.on_load) for r in routes.PROVIDER_REPORTS},
+    **{r.path: (REPORT_PAGES[r.path], StaffReportsState.on_load) for r in routes.STAFF_REPORTS},
     routes.ACCOUNT.path: (account_page, AccountState.on_load),
 }
 

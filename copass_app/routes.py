@@ -60,12 +60,31 @@ CRITIQUE = Route("/operadora/critica", "Crítica automática", Audience.STAFF,
                  MenuEntry("Operadora", "Crítica automática"))
 AUDIT = Route("/operadora/auditoria", "Auditoria", Audience.STAFF, MenuEntry("Operadora", "Auditoria"))
 ACCOUNT = Route("/conta/senha", "Alterar senha", Audience.SIGNED_IN, MenuEntry("Minha conta", "Alterar senha"))
+# Relatórios (issue 11): the provider's own, and the staff's of any provider (state/reports.py).
+REPORT_NF = Route("/relatorios/nf", "Relatório de valores para emissão de NF", Audience.PROVIDER,
+                  MenuEntry("Relatórios", "Valores para emissão de NF"))
+REPORT_STATEMENTS = Route("/relatorios/demonstrativos", "Demonstrativos de pagamento", Audience.PROVIDER,
+                          MenuEntry("Relatórios", "Demonstrativos de pagamento"))
+REPORT_EXTRATO = Route("/relatorios/extrato", "Extrato sintético", Audience.PROVIDER,
+                       MenuEntry("Relatórios", "Extrato sintético"))
+REPORT_GLOSAS = Route("/relatorios/glosas", "Relatório de glosas", Audience.PROVIDER,
+                      MenuEntry("Relatórios", "Glosas"))
+STAFF_REPORT_NF = Route("/operadora/relatorios/nf", "Relatório de valores para emissão de NF", Audience.STAFF,
+                        MenuEntry("Relatórios", "Valores para emissão de NF"))
+STAFF_REPORT_STATEMENTS = Route("/operadora/relatorios/demonstrativos", "Demonstrativos de pagamento",
+                                Audience.STAFF, MenuEntry("Relatórios", "Demonstrativos de pagamento"))
+STAFF_REPORT_EXTRATO = Route("/operadora/relatorios/extrato", "Extrato sintético", Audience.STAFF,
+                             MenuEntry("Relatórios", "Extrato sintético"))
+STAFF_REPORT_GLOSAS = Route("/operadora/relatorios/glosas", "Relatório de glosas", Audience.STAFF,
+                            MenuEntry("Relatórios", "Glosas"))
+PROVIDER_REPORTS = (REPORT_NF, REPORT_STATEMENTS, REPORT_EXTRATO, REPORT_GLOSAS)
+STAFF_REPORTS = (STAFF_REPORT_NF, STAFF_REPORT_STATEMENTS, STAFF_REPORT_EXTRATO, STAFF_REPORT_GLOSAS)
 
 # In menu order; later issues add their routes here.
 ROUTES: tuple[Route, ...] = (
     HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
     PROVIDER_PAYMENTS, STAFF_HOME, RECEIVED_BATCHES,
-    BATCH_ANALYSIS, APPEALS_QUEUE, PAYMENTS, CRITIQUE, AUDIT, ACCOUNT,
+    BATCH_ANALYSIS, APPEALS_QUEUE, PAYMENTS, CRITIQUE, AUDIT, *PROVIDER_REPORTS, *STAFF_REPORTS, ACCOUNT,
 )
 PROVIDER_HOME = GUIDES
 APP_NAME = "Portal do Prestador"
