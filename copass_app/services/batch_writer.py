@@ -16,7 +16,18 @@ from sqlmodel import Session
 
 from copass_app import formatting as fmt
 from copass_app.dbtypes import CENT
-from copass_app.models import Batch, BatchGuide, BatchItem, BatchOrigin, BatchStatus, BilledItem, GuideType, Protocol
+from copass_app.models import (
+    Batch,
+    BatchGuide,
+    BatchGuideDetail,
+    BatchItem,
+    BatchOrigin,
+    BatchStatus,
+    BilledItem,
+    DetailSource,
+    GuideType,
+    Protocol,
+)
 from copass_app.services import audit
 from copass_app.services.access import Actor
 from copass_app.services.protocols import next_lot_number, protocol_number_for, provisional_protocol_number
@@ -24,6 +35,7 @@ from copass_app.services.protocols import next_lot_number, protocol_number_for, 
 _BATCH_GUIDE = BatchGuide.__table__
 _BATCH_ITEM = BatchItem.__table__
 _BILLED_ITEM = BilledItem.__table__
+_DETAIL = BatchGuideDetail.__table__
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class GuideToBill:
     lines: list[BatchLine]
     guide_type: GuideType | None = None  # web billing splits batches by type
     number: str = ""
+    # The TISS guide element as billed (tiss.guide_tree), kept in batch_guide_detail; None = not kept.
+    detail: list | None = None
+    detail_source: DetailSource | None = None
 
     @property
     def total(self) -> Decimal:
@@ -94,6 +109,10 @@ def write_batch(
         for batch_guide_id, guide in zip(batch_guide_ids, guides, strict=True)
         for line in guide.lines
     ])
+    details = [{"batch_guide_id": batch_guide_id, "source": guide.detail_source.value, "guide": guide.detail}
+               for batch_guide_id, guide in zip(batch_guide_ids, guides, strict=True) if guide.detail is not None]
+    if details:
+        db.execute(insert(_DETAIL), details)
     claims = [{"guide_item_id": line.guide_item_id, "batch_id": batch.id}
               for guide in guides for line in guide.lines if line.guide_item_id is not None]
     if claims:

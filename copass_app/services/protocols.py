@@ -20,7 +20,7 @@ def next_lot_number(db: Session, provider_id: int) -> str:
     """
     last = db.exec(
         select(Batch.lot_number)
-        .where(Batch.provider_id == provider_id, Batch.origin == BatchOrigin.WEB)
+        .where(Batch.provider_id == provider_id, Batch.origin.in_((BatchOrigin.WEB, BatchOrigin.TYPED)))
         .order_by(func.length(Batch.lot_number).desc(), Batch.lot_number.desc())
         .limit(1)
     ).first()

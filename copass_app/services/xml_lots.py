@@ -21,7 +21,17 @@ from sqlmodel import Session, func, select
 
 from copass_app import clock, formatting, settings
 from copass_app.formatting import size_over_limit
-from copass_app.models import AuditLog, Batch, BatchOrigin, Operator, Protocol, Provider, UploadRecord, User
+from copass_app.models import (
+    AuditLog,
+    Batch,
+    BatchOrigin,
+    DetailSource,
+    Operator,
+    Protocol,
+    Provider,
+    UploadRecord,
+    User,
+)
 from copass_app.reports.data import ErrorLine, ErrorReport
 from copass_app.reports.error_report_pdf import render_error_report_pdf
 from copass_app.services import audit, retention, storage
@@ -34,9 +44,11 @@ from copass_app.services.paging import PAGE_SIZE, Page, clamp
 from copass_app.services.unit_of_work import TracedRefusal
 from copass_app.text import to_latin1
 from copass_app.tiss import codes
+from copass_app.tiss.guide_tree import to_tree
+from copass_app.tiss.guides import guide_elements
 from copass_app.tiss.messages import ReceiptParty, build_lot_refusal, build_protocol_receipt, receipt_guides
 from copass_app.tiss.model import LotIssue, LotValidation
-from copass_app.tiss.parsing import max_xml_bytes
+from copass_app.tiss.parsing import max_xml_bytes, parse_xml
 from copass_app.tiss.validation import validate_lot
 
 logger = logging.getLogger(__name__)
@@ -71,6 +83,13 @@ def _lines(match: MatchedGuide) -> list[BatchLine]:
                         parsed.quantity or 0, parsed.unit_value or 0, parsed.total)
               for parsed in match.extras]
     return claimed + extras
+
+
+def _guide_trees(lot: LotValidation) -> list[list]:
+    """Every guide element of the lot as sent (tiss.guide_tree), in document order like lot.guides: the
+    clinical fields are kept as the provider gave them, and the batch's XML is written back from them."""
+    root = parse_xml(lot.source, max_bytes=len(lot.source)).getroot()
+    return [to_tree(element) for element in guide_elements(root)]
 
 
 def _party(operator: Operator, provider: Provider) -> ReceiptParty:
@@ -112,10 +131,12 @@ def _accept(db: Session, actor: Actor, provider: Provider, received: _Received,
             total=batch.total_value, odonto=guide_type == "ODONTO", received_at=received.local_now,
         )
 
+    trees = _guide_trees(lot)
     batch = write_batch(
         db, actor, provider.id, origin=BatchOrigin.XML, guide_type=guide_type, competence=f"{latest:%Y-%m}",
         lot_number=lot.lot_number, now=received.now, receipt_for=receipt_for,
-        guides=[GuideToBill(m.guide.id, m.performed_on, _lines(m)) for m in matches],
+        guides=[GuideToBill(m.guide.id, m.performed_on, _lines(m), detail=trees[m.parsed.index - 1],
+                            detail_source=DetailSource.XML) for m in matches],
     )
     db.flush()
     receipt = db.exec(select(Protocol.receipt_xml).where(Protocol.batch_id == batch.id)).one()

@@ -25,6 +25,7 @@ from copass_app.models import (
     GuideItem,
     GuideStatus,
     GuideType,
+    TypedAttendance,
 )
 from copass_app.services import paging
 from copass_app.services.access import Actor, require_provider
@@ -108,12 +109,15 @@ def unbilled(item=GuideItem):
 
 
 def billable(provider_id: int):
-    """The guide (in the enclosing query) is the provider's, authorized, with an item still to bill."""
+    """The guide (in the enclosing query) is the provider's, authorized, with an item still to bill.
+
+    A typed attendance is billed by "Encerrar Fatura" (services.closing), never here."""
     item = aliased(GuideItem)
     return and_(
         Guide.provider_id == provider_id,
         Guide.status.in_(AUTHORIZED),
         exists().where(item.guide_id == Guide.id, unbilled(item)),
+        ~exists().where(TypedAttendance.guide_id == Guide.id),
     )
 
 

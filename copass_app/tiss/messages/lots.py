@@ -1,6 +1,11 @@
 """ENVIO_LOTE_GUIAS: a lot of guides as a provider's system sends it, valid against the XSD and
 with its epilogo hash. The portal writes one from its own guides (services.lot_export); the
-caller names the provider, the professional and the moment.
+caller names the provider, the professional, the clinical fields and the moment.
+
+The clinical fields of GuideSpec default to the constants below: what the portal writes where it
+is itself the source (web billing of an authorized guide, a guide billed before the portal kept
+them). A typed attendance passes what the provider typed; an uploaded lot is kept as it was sent
+and never rebuilt here (services.lot_export writes its stored guide elements back).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from copass_app.tiss.model import (
 )
 from copass_app.tiss.schema import TISS_VERSION
 
-# Defaults for the clinical fields billing does not look at (all valid domain values).
+# Defaults of the clinical fields where the portal is the source (all valid domain values).
 CRM = "06"  # dm_conselhoProfissional
 UF_SP = "35"  # dm_UF (IBGE code)
 CBOS_CLINICO = "225125"  # médico clínico
@@ -91,6 +96,16 @@ class GuideSpec:
     end_date: date | None = None  # internação / honorários: end of the billing period
     total: Decimal | None = None  # defaults to the sum of the items; set it to build a wrong file
     observation: str | None = None
+    # Clinical fields (dm_* codes); the defaults are the portal's, see the module's docstring.
+    accident_indication: str = NO_ACCIDENT  # indicacaoAcidente
+    care_regime: str = AMBULATORIAL  # regimeAtendimento (consulta, SP/SADT)
+    consultation_type: str = "1"  # tipoConsulta (consulta)
+    care_character: str = ELECTIVE  # caraterAtendimento (SP/SADT, internação, honorários)
+    care_type: str = SADT_CARE_TYPE  # tipoAtendimento (SP/SADT)
+    requester: ProfessionalSpec | None = None  # SP/SADT profissionalSolicitante; default: professional
+    requested_on: date | None = None  # SP/SADT dataSolicitacao; default: authorization or performed date
+    clinical_indication: str | None = None  # SP/SADT indicacaoClinica
+    executor_team: bool = False  # SP/SADT: the professional as equipeSadt of each procedure
 
     def items_total(self) -> Decimal:
         return sum((item.line_total() for item in self.items), Decimal("0.00"))
@@ -127,18 +142,33 @@ def build_lot(lot: LotSpec) -> bytes:
     """A complete ENVIO_LOTE_GUIAS mensagemTISS with its hash, valid against the XSD."""
     if lot.guide_type not in _GUIDE_BUILDERS:
         raise ValueError(f"Tipo de guia não suportado: {lot.guide_type}")
+
+    def write_guides(guides: etree._Element) -> None:
+        for guide in lot.guides:
+            build_guide(guides, guide, lot)
+
+    return build_lot_message(lot, write_guides)
+
+
+def build_lot_message(lot: LotSpec, write_guides: Callable[[etree._Element], None]) -> bytes:
+    """The mensagemTISS of the lot, its guides written by `write_guides(guiasTISS)`, with its hash
+    (lot.guides is not read: services.lot_export writes stored guide elements through this)."""
     root, header = message(lot.transaction_type, lot.transaction_sequence, lot.transaction_at)
     provider_id(el(el(header, "origem"), "identificacaoPrestador"), lot.sender_code, lot.sender_cnpj)
     el(el(header, "destino"), "registroANS", lot.registro_ans)
     el(header, "Padrao", lot.version)
     lot_element = el(el(root, "prestadorParaOperadora"), "loteGuias")
     el(lot_element, "numeroLote", lot.lot_number)
-    guides = el(lot_element, "guiasTISS")
-    builder = _GUIDE_BUILDERS[lot.guide_type]
-    for guide in lot.guides:
-        builder(el(guides, lot.guide_type), guide, lot)
+    write_guides(el(lot_element, "guiasTISS"))
     hash_placeholder(root)
     return serialize(root, lot.encoding, lot.pretty)
+
+
+def build_guide(parent: etree._Element, guide: GuideSpec, lot: LotSpec) -> etree._Element:
+    """One guide element of the lot's type under parent (guiasTISS, or any element to read it from)."""
+    element = el(parent, lot.guide_type)
+    _GUIDE_BUILDERS[lot.guide_type](element, guide, lot)
+    return element
 
 
 def _beneficiary(parent: etree._Element, guide: GuideSpec, name: str = "dadosBeneficiario") -> None:
@@ -234,11 +264,11 @@ def _consulta(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None:
     _contratado(executor, lot)
     el(executor, "CNES", lot.cnes)
     _professional(el(element, "profissionalExecutante"), guide.professional)
-    el(element, "indicacaoAcidente", NO_ACCIDENT)
+    el(element, "indicacaoAcidente", guide.accident_indication)
     care = el(element, "dadosAtendimento")
-    el(care, "regimeAtendimento", AMBULATORIAL)
+    el(care, "regimeAtendimento", guide.care_regime)
     el(care, "dataAtendimento", item.performed_date or guide.performed_date)
-    el(care, "tipoConsulta", "1")
+    el(care, "tipoConsulta", guide.consultation_type)
     procedure = el(care, "procedimento")
     el(procedure, "codigoTabela", item.table)
     el(procedure, "codigoProcedimento", item.code)
@@ -260,23 +290,37 @@ def _sadt(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None:
     requester = el(element, "dadosSolicitante")
     _contratado(el(requester, "contratadoSolicitante"), lot)
     el(requester, "nomeContratadoSolicitante", lot.provider_name[:70])
-    _professional(el(requester, "profissionalSolicitante"), guide.professional)
+    _professional(el(requester, "profissionalSolicitante"), guide.requester or guide.professional)
     request = el(element, "dadosSolicitacao")
-    el(request, "dataSolicitacao", guide.authorization_date or guide.performed_date)
-    el(request, "caraterAtendimento", ELECTIVE)
+    el(request, "dataSolicitacao", guide.requested_on or guide.authorization_date or guide.performed_date)
+    el(request, "caraterAtendimento", guide.care_character)
+    opt(request, "indicacaoClinica", guide.clinical_indication)
     executor = el(element, "dadosExecutante")
     _contratado(el(executor, "contratadoExecutante"), lot)
     el(executor, "CNES", lot.cnes)
     care = el(element, "dadosAtendimento")
-    el(care, "tipoAtendimento", SADT_CARE_TYPE)
-    el(care, "indicacaoAcidente", NO_ACCIDENT)
-    el(care, "regimeAtendimento", AMBULATORIAL)
+    el(care, "tipoAtendimento", guide.care_type)
+    el(care, "indicacaoAcidente", guide.accident_indication)
+    el(care, "regimeAtendimento", guide.care_regime)
     procedures, expenses = _split(guide)
     if procedures:
-        _procedure_lines(el(element, "procedimentosExecutados"), procedures, guide, "procedimentoExecutado")
+        _procedure_lines(el(element, "procedimentosExecutados"), procedures, guide, "procedimentoExecutado",
+                         extra=_sadt_team if guide.executor_team else None)
     _expenses(element, expenses, guide, len(procedures) + 1)
     opt(element, "observacao", guide.observation)
     _value_total(element, guide)
+
+
+def _sadt_team(line: etree._Element, guide: GuideSpec) -> None:
+    """ct_identEquipeSADT: the executing professional of the procedure, coded as the contracted provider."""
+    p = guide.professional
+    member = el(line, "equipeSadt")
+    el(el(member, "codProfissional"), "codigoPrestadorNaOperadora", p.code)
+    el(member, "nomeProf", p.name)
+    el(member, "conselho", p.council)
+    el(member, "numeroConselhoProfissional", p.number)
+    el(member, "UF", p.uf)
+    el(member, "CBOS", p.cbos)
 
 
 def _internacao(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None:
@@ -295,13 +339,13 @@ def _internacao(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None
     _contratado(el(executor, "contratadoExecutante"), lot)
     el(executor, "CNES", lot.cnes)
     stay = el(element, "dadosInternacao")
-    for name, value in (("caraterAtendimento", ELECTIVE), ("tipoFaturamento", "4"),
+    for name, value in (("caraterAtendimento", guide.care_character), ("tipoFaturamento", "4"),
                         ("dataInicioFaturamento", guide.performed_date), ("horaInicioFaturamento", "08:00:00"),
                         ("dataFinalFaturamento", guide.end_date or guide.performed_date),
                         ("horaFinalFaturamento", "12:00:00"), ("tipoInternacao", "2"), ("regimeInternacao", "1")):
         el(stay, name, value)
     discharge = el(element, "dadosSaidaInternacao")
-    el(discharge, "indicadorAcidente", NO_ACCIDENT)
+    el(discharge, "indicadorAcidente", guide.accident_indication)
     el(discharge, "motivoEncerramento", "12")  # alta melhorado
     procedures, expenses = _split(guide)
     if procedures:
@@ -345,7 +389,7 @@ def _honorarios(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None
     stay = el(element, "dadosInternacao")
     el(stay, "dataInicioFaturamento", guide.performed_date)
     el(stay, "dataFimFaturamento", guide.end_date or guide.performed_date)
-    el(stay, "caraterAtendimento", ELECTIVE)
+    el(stay, "caraterAtendimento", guide.care_character)
     _procedure_lines(el(element, "procedimentosRealizados"), guide.items, guide, "procedimentoRealizado",
                      extra=_team_member)
     opt(element, "observacao", guide.observation)
