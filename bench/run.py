@@ -1,7 +1,7 @@
 """`make bench`: every performance target of the issues, measured on a fresh database.
 
     python -m bench.run                 # everything
-    python -m bench.run --only xml      # only some parts: guides billing xml validate analysis payments
+    python -m bench.run --only xml      # only some parts: guides billing xml validate analysis payments reports soap
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports")
+PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports", "soap")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import reports_bench
 
             ok &= reports_bench.run(engine)
+        if "soap" in parts:
+            from bench import soap_bench
+
+            ok &= soap_bench.run(engine)
     elif "validate" in parts:
         from bench import xml_bench
 

@@ -1,0 +1,239 @@
+"""Issue 13: the TISS SOAP web services against a live backend (one uvicorn worker on 127.0.0.1).
+
+1. A 100-guide SP/SADT lot end to end (HTTP, checks 1–6, database, protocol, reply) through
+   tissLoteGuias, alternating with the same kind of lot through the REST endpoint POST /api/tiss/lotes:
+   the SOAP median must be ≤ 2× the REST median.
+2. tissSolicitacaoStatusProtocolo on a 100-guide protocol, a bounded run: client threads with keep-alive
+   connections send as fast as the worker answers for a fixed time; the worker must sustain ≥ 200
+   answered requests per second, every answer a valid SITUACAO_PROTOCOLO.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import requests
+from lxml import etree
+from sqlmodel import select
+
+from bench.common import bench_provider, report
+from bench.live_portal import free_port
+from copass_app import clock
+from copass_app.models import BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider
+from copass_app.services import api_tokens, auth
+from copass_app.services.lot_export import lot_for_guides
+from copass_app.services.unit_of_work import unit_of_work
+from copass_app.tiss.hash import compute_hash
+from copass_app.tiss.schema import TISS_NS
+from copass_app.webservices.envelope import SOAP_NS, ws_errors
+
+ROOT = Path(__file__).resolve().parents[1]
+LOT_RUNS = 7  # lots of each kind (REST and SOAP alternate)
+STATUS_SECONDS = 10.0
+STATUS_THREADS = 4
+TARGET_RATIO = 2.0
+TARGET_RATE = 200.0
+_A = f"{{{TISS_NS}}}"
+
+
+def _provider(engine) -> tuple[int, str, str]:
+    """A laboratory with enough SP/SADT guides for every lot; (provider id, its code, an API token)."""
+    provider_id, session = bench_provider(engine, code="900130", name="Laboratório Bench SOAP",
+                                          cnpj_base="131313130001", kind="Laboratório", login="bench.soap",
+                                          guide_types=(GuideType.SP_SADT,), guides=3000, days_back=40,
+                                          seed_offset=13)
+    with unit_of_work(engine) as db:
+        actor = auth.actor_for_token(db, session)
+        token = api_tokens.create_token(db, actor, "Bench SOAP").token
+        code = db.get(Provider, provider_id).code
+    return provider_id, code, token
+
+
+def _next_lot(engine, provider_id: int, number: str) -> bytes:
+    """100 unbilled, authorized, performed SP/SADT guides of the provider as its system would send them."""
+    with unit_of_work(engine) as db:
+        provider = db.get(Provider, provider_id)
+        billed = select(GuideItem.guide_id).join(BilledItem, BilledItem.guide_item_id == GuideItem.id)
+        guides = db.exec(select(Guide).where(
+            Guide.provider_id == provider_id, Guide.status == GuideStatus.AUTORIZADO,
+            Guide.performed_on.is_not(None), Guide.id.not_in(billed)).order_by(Guide.id).limit(100)).all()
+        return lot_for_guides(db, provider, list(guides), number)
+
+
+def soap_envelope(message_xml: bytes, ws_element: str, body: str, message_body: str) -> bytes:
+    """A mensagemTISS as the SOAP request a provider's software sends (same values, so the same hash)."""
+    root = etree.fromstring(message_xml)
+    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "ans": TISS_NS})
+    element = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_NS}}}Body"), _A + ws_element)
+    element.append(root.find(_A + "cabecalho"))
+    found = root.find(f"{_A}prestadorParaOperadora/{_A}{message_body}")
+    found.tag = _A + body
+    element.append(found)
+    etree.SubElement(element, _A + "hash").text = root.findtext(f"{_A}epilogo/{_A}hash")
+    return etree.tostring(envelope, xml_declaration=True, encoding="ISO-8859-1")
+
+
+def status_envelope(code: str, protocol: str, registro_ans: str = "345678") -> bytes:
+    at = clock.local_now()
+    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "ans": TISS_NS})
+    element = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_NS}}}Body"), _A + "solicitacaoStatusProtocoloWS")
+
+    def el(parent, name, text=None):
+        child = etree.SubElement(parent, _A + name)
+        child.text = text
+        return child
+
+    header = el(element, "cabecalho")
+    ident = el(header, "identificacaoTransacao")
+    el(ident, "tipoTransacao", "SOLIC_STATUS_PROTOCOLO")
+    el(ident, "sequencialTransacao", "1")
+    el(ident, "dataRegistroTransacao", at.date().isoformat())
+    el(ident, "horaRegistroTransacao", at.strftime("%H:%M:%S"))
+    el(el(el(header, "origem"), "identificacaoPrestador"), "codigoPrestadorNaOperadora", code)
+    el(el(header, "destino"), "registroANS", registro_ans)
+    el(header, "Padrao", "4.03.00")
+    asked = el(element, "solicitacaoStatusProtocolo")
+    el(el(asked, "dadosPrestador"), "codigoPrestadorNaOperadora", code)
+    el(asked, "numeroProtocolo", protocol)
+    hashed = el(element, "hash", "")
+    hashed.text = compute_hash(element)
+    return etree.tostring(envelope, xml_declaration=True, encoding="ISO-8859-1")
+
+
+class Server:
+    """The backend's API app (REST + SOAP) in its own process: one uvicorn worker on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "COPASS_API_RATE_PER_MINUTE": "100000000"}
+        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"copass-soap-bench-{self.port}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "copass_app.api:api_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{self.url}/tiss/4.03.00/tissLoteGuias?wsdl", timeout=2).raise_for_status()
+                return
+            except requests.RequestException:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"o servidor do bench não iniciou; veja {self.log}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _post(session: requests.Session, url: str, body: bytes, token: str, content_type: str) -> requests.Response:
+    return session.post(url, data=body, timeout=120,
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+
+
+def lots(engine, server: Server, provider_id: int, token: str) -> tuple[list[float], list[float], str]:
+    """Alternating REST and SOAP lots; (REST ms, SOAP ms, the last SOAP protocol number)."""
+    session = requests.Session()
+    rest, soap, protocol = [], [], ""
+    for n in range(LOT_RUNS + 1):  # the first pair warms both paths up
+        data = _next_lot(engine, provider_id, f"R{n:05d}")
+        start = time.perf_counter()
+        answer = _post(session, f"{server.url}/api/tiss/lotes", data, token, "application/xml")
+        took = (time.perf_counter() - start) * 1000
+        assert answer.status_code == 200, answer.text[:500]
+        if n:
+            rest.append(took)
+        envelope = soap_envelope(_next_lot(engine, provider_id, f"S{n:05d}"), "loteGuiasWS", "loteGuias", "loteGuias")
+        start = time.perf_counter()
+        answer = _post(session, f"{server.url}/tiss/4.03.00/tissLoteGuias", envelope, token,
+                       "text/xml; charset=ISO-8859-1")
+        took = (time.perf_counter() - start) * 1000
+        reply = etree.fromstring(answer.content).find(f"{{{SOAP_NS}}}Body")[0]
+        protocol = reply.findtext(f".//{_A}numeroProtocolo") or ""
+        assert answer.status_code == 200 and protocol, answer.content[:800]
+        if n:
+            soap.append(took)
+    return rest, soap, protocol
+
+
+def status_rate(server: Server, code: str, token: str, protocol: str) -> tuple[float, list[float], int]:
+    """(answers per second, latencies ms, failures) of a bounded closed-loop run."""
+    body = status_envelope(code, protocol)
+    url = f"{server.url}/tiss/4.03.00/tissSolicitacaoStatusProtocolo"
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop_at = [0.0]
+    checked = threading.Event()
+
+    def worker() -> None:
+        session = requests.Session()
+        mine, bad = [], 0
+        while time.perf_counter() < stop_at[0]:
+            start = time.perf_counter()
+            answer = _post(session, url, body, token, "text/xml; charset=ISO-8859-1")
+            mine.append((time.perf_counter() - start) * 1000)
+            if answer.status_code != 200 or b"detalheLote" not in answer.content:
+                bad += 1
+            elif not checked.is_set():  # one full schema check of a real answer, off the timed path's lock
+                checked.set()
+                reply = etree.fromstring(answer.content).find(f"{{{SOAP_NS}}}Body")[0]
+                assert ws_errors(reply) == [], ws_errors(reply)[:3]
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+
+    for _ in range(20):  # warm-up
+        _post(requests, url, body, token, "text/xml; charset=ISO-8859-1")
+    threads = [threading.Thread(target=worker) for _ in range(STATUS_THREADS)]
+    began = time.perf_counter()
+    stop_at[0] = began + STATUS_SECONDS
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return len(latencies) / elapsed, latencies, failures[0]
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median": statistics.median(ordered), "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
+            "max": ordered[-1]}
+
+
+def run(engine) -> bool:
+    provider_id, code, token = _provider(engine)
+    server = Server()
+    try:
+        rest, soap, protocol = lots(engine, server, provider_id, token)
+        rate, latencies, failures = status_rate(server, code, token, protocol)
+    finally:
+        server.stop()
+    ratio = statistics.median(soap) / statistics.median(rest)
+    print(f"\nLotes de 100 guias SP/SADT, {LOT_RUNS} de cada, alternados, servidor uvicorn de 1 worker em 127.0.0.1 "
+          f"({datetime.now():%H:%M}):")
+    print(f"  REST POST /api/tiss/lotes   mediana {statistics.median(rest):7.1f} ms")
+    print(f"  SOAP tissLoteGuias          mediana {statistics.median(soap):7.1f} ms  ({ratio:.2f}× o REST)")
+    print(f"Situação de protocolo (100 guias): {len(latencies)} respostas em {STATUS_SECONDS:.0f} s, "
+          f"{STATUS_THREADS} conexões, {failures} falha(s)")
+    rows = [
+        ("lote pelo REST, de ponta a ponta", _stats(rest), None),
+        ("lote pelo SOAP tissLoteGuias, de ponta a ponta", _stats(soap), None),
+        ("SOAP / REST (mediana) para um lote de 100 guias", ratio, TARGET_RATIO, "×", False),
+        ("situação de protocolo: latência com 4 conexões", _stats(latencies), None),
+        ("situação de protocolo: respostas por segundo, 1 worker", rate if not failures else 0.0, TARGET_RATE,
+         "/s", True),
+    ]
+    return report("Web services TISS SOAP (issue 13)", rows)
