@@ -196,7 +196,10 @@ def batch_xml(db: Session, actor: Actor, batch_id: object) -> tuple[str, bytes]:
         raise NotFound(BATCH_NOT_FOUND)
     resend = batch.reversed_at is not None
     lot_number = next_lot_number(db, provider_id) if resend else batch.lot_number
-    data = batch_lot(db, batch, lot_number=lot_number)
+    try:
+        data = batch_lot(db, batch, lot_number=lot_number)
+    except ValueError as error:  # a legacy guide TISS cannot represent (a consulta billed with two lines)
+        raise DomainError(f"Este lote não pode ser escrito como XML TISS: {error}") from None
     check = validate_lot(data, filename="lote.xml", max_bytes=max(len(data), 1))
     if check.errors:  # never hand out a file the operator would refuse
         logger.error("batch %s: exported XML fails check(s) %s", batch.id, [e.code for e in check.errors][:5])

@@ -35,7 +35,7 @@ from copass_app.models import (
 from copass_app.services import attendances as att
 from copass_app.services import billing, closing, xml_lots
 from copass_app.services.batches import reverse_batch
-from copass_app.services.errors import NotFound
+from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.lot_export import GUIDE_TYPE_OF_ELEMENT, batch_xml
 from copass_app.text import fold
 from copass_app.tiss.cli import run_validate
@@ -52,6 +52,8 @@ EXTRAS = {  # a fee and a material added to the guides that have outras despesas
     GuideType.SP_SADT: [("18", "60000775", "Taxa de sala", Decimal("1"), Decimal("30.00")),
                         ("19", "70000009", "Seringa descartável", Decimal("2"), Decimal("1.35"))],
     GuideType.RESUMO_INTERNACAO: [("18", "60000010", "Diária de enfermaria", Decimal("2"), Decimal("180.00"))],
+    # honorários has no outras despesas: a fee billed with it is a line of its own table
+    GuideType.HONORARIOS: [("18", "60000775", "Taxa de sala", Decimal("1"), Decimal("30.00"))],
 }
 
 
@@ -172,6 +174,11 @@ def test_web_billed_batch_round_trip(db, factory, tmp_path, guide_type):
     name, data = batch_xml(db, actor, confirmed.batch_id)
     db.commit()
     copass_validate(tmp_path, name, data)
+    stored = snapshot(db, confirmed.batch_id)
+    assert guides_of(data) == [row[4] for row in stored]  # written from the elements kept at confirmation
+    sources = db.exec(select(BatchGuideDetail.source).join(BatchGuide)
+                      .where(BatchGuide.batch_id == confirmed.batch_id)).all()
+    assert sources == [DetailSource.PORTAL] * 2
     root = parse_xml(data, max_bytes=len(data)).getroot()
     assert [GUIDE_TYPE_OF_ELEMENT[etree.QName(e).localname] for e in guide_elements(root)] == [guide_type] * 2
     exported, again = send_again(db, actor, confirmed.batch_id, tmp_path)
@@ -283,3 +290,20 @@ def test_a_legacy_batch_without_stored_elements_is_written_with_the_defaults(db,
     copass_validate(tmp_path, name, data)
     text = data.decode("iso-8859-1")
     assert "<ans:caraterAtendimento>1<" in text and "<ans:valorTotalGeral>16.40<" in text
+
+
+def test_a_batch_tiss_cannot_represent_is_refused_with_a_message_not_a_crash(db, factory):
+    """A consulta billed on the web with a second line (an added fee): TISS's guiaConsulta has one procedure."""
+    provider = factory.provider()
+    actor = factory.actor(provider)
+    factory.guide(provider, guide_type=GuideType.CONSULTA, items=[
+        ("22", "10101012", "Consulta", Decimal("1"), Decimal("100.00")),
+        ("22", "40301630", "Creatinina", Decimal("1"), Decimal("8.20"))])
+    billing.open_draft(db, actor, start=TODAY - timedelta(days=30), end=TODAY)
+    [confirmed] = billing.confirm_draft(db, actor)  # billing itself is not stopped
+    db.commit()
+    assert db.exec(select(BatchGuideDetail)).all() == []
+    with pytest.raises(DomainError) as caught:
+        batch_xml(db, actor, confirmed.batch_id)
+    assert "não pode ser escrito como XML TISS" in caught.value.message
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -11,14 +12,18 @@ from copass_app import clock
 from copass_app.models import (
     Batch,
     BatchOrigin,
+    Beneficiary,
     BilledItem,
     BillingDraft,
+    DetailSource,
     DraftExtraItem,
     DraftGuide,
     Guide,
     GuideItem,
     GuideStatus,
     GuideType,
+    Operator,
+    Provider,
 )
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.batch_writer import BatchLine, GuideToBill, write_batch
@@ -26,6 +31,7 @@ from copass_app.services.billing.draft import delete_draft
 from copass_app.services.billing.queries import AUTHORIZED, NO_DRAFT, chosen, find_draft, unbilled
 from copass_app.services.billing.views import ConfirmedBatch
 from copass_app.services.errors import DomainError
+from copass_app.services.lot_export import portal_guide_tree
 from copass_app.services.unit_of_work import is_retry
 from copass_app.tiss import codes
 from copass_app.vocabulary import GUIDE_STATUS
@@ -145,9 +151,28 @@ def _plan_batches(guides: list[GuideToBill]) -> list[tuple[GuideType, list[Guide
     ]
 
 
+def _with_details(db: Session, provider_id: int, guides: list[GuideToBill]) -> list[GuideToBill]:
+    """Each guide with the TISS element it is billed with (batch_guide_detail, source PORTAL): the portal's
+    own guide data, and its documented defaults for the clinical fields it does not keep (lot_export)."""
+    provider = db.get(Provider, provider_id)
+    operator = db.get(Operator, provider.operator_id)
+    rows = {guide.id: (guide, card) for guide, card in db.exec(
+        select(Guide, Beneficiary.card_number).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+        .where(Guide.id.in_([g.guide_id for g in guides])))}
+    with_details = []
+    for g in guides:
+        try:
+            tree = portal_guide_tree(db, provider, operator, *rows[g.guide_id], g.lines, g.performed_on)
+        except ValueError:  # not writable as a TISS guide (a consulta with two lines): billed all the same
+            tree = None
+        with_details.append(replace(g, detail_source=DetailSource.PORTAL, detail=tree))
+    return with_details
+
+
 def _write_batch(
     db: Session, actor: Actor, draft: BillingDraft, guide_type: GuideType, guides: list[GuideToBill], now: datetime
 ) -> ConfirmedBatch:
+    guides = _with_details(db, draft.provider_id, guides)
     batch = write_batch(db, actor, draft.provider_id, origin=BatchOrigin.WEB, guide_type=guide_type,
                         competence=draft.competence, guides=guides, now=now)
     return ConfirmedBatch(batch_id=batch.id, protocol_number=batch.protocol_number, lot_number=batch.lot_number,

@@ -368,8 +368,8 @@ def _team_member(line: etree._Element, guide: GuideSpec) -> None:
 
 
 def _honorarios(element: etree._Element, guide: GuideSpec, lot: LotSpec) -> None:
-    if any(item.expense_type for item in guide.items):
-        raise ValueError("A guia de honorários não tem outras despesas.")
+    # A honorários guide has no outrasDespesas: every line (a fee or material the portal billed with it
+    # included) is a procedimentoRealizado of its own TUSS table.
     provider = lot.sender_code or lot.sender_cnpj
     header = el(element, "cabecalhoGuia")
     el(header, "registroANS", lot.registro_ans)
