@@ -2,6 +2,7 @@
 
     python -m bench.run                 # everything
     python -m bench.run --only xml      # only some parts: guides billing xml validate analysis payments reports soap
+    python -m bench.run --only attendances   # issue 12: typing, closing, the XML of a batch
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports", "soap")
+PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports", "soap", "attendances")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import reports_bench
 
             ok &= reports_bench.run(engine)
+        if "attendances" in parts:
+            from bench import attendances_bench
+
+            ok &= attendances_bench.run(engine)
         if "soap" in parts:
             from bench import soap_bench
 
