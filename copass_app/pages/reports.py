@@ -81,6 +81,8 @@ def _row(S, actions: bool):
             cells.append(rx.table.cell(rx.hstack(
                 rx.link(rx.button("Detalhe", size="1", variant="soft"), href=line.detail_href,
                         aria_label="Detalhe do pagamento"),
+                rx.link(rx.button("NF", size="1", variant="soft"), href=line.nf_href,
+                        aria_label="Valores para emissão de NF deste pagamento"),
                 rx.button(rx.icon("file-code", size=12), "XML TISS", size="1", variant="soft",
                           on_click=S.download_statement(line.payment_id),
                           aria_label="Demonstrativo de pagamento TISS (XML)"),

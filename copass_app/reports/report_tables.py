@@ -12,7 +12,7 @@ C = TableColumn
 NF_TITLE = "Relatório de valores para emissão de NF"
 STATEMENTS_TITLE = "Demonstrativos de pagamento"
 EXTRATO_TITLE = "Extrato sintético"
-GLOSAS_TITLE = "Glosas por motivo"
+GLOSAS_TITLE = "Relatório de glosas"
 GLOSAS_PROCEDURE_TITLE = "Glosas por procedimento"
 
 NF_COLUMNS = (

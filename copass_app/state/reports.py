@@ -51,6 +51,7 @@ class ReportLine:
     cells: list[str] = field(default_factory=list)
     payment_id: str = ""  # "" when the line is no payment (still to be paid, a patient, a reason)
     detail_href: str = ""  # the payment's detail page
+    nf_href: str = ""  # the NF values of that payment alone
 
 
 @dataclass
@@ -93,13 +94,15 @@ def screen_report(db, actor, kind: ReportKind, view: str, filters: ReportFilters
     report = _fetch(kind, view)(db, actor, filters, page=page)
     table = _table(kind, view, report, clock.local_now())
     detail = routes.PAYMENTS.path if actor.is_staff else routes.PROVIDER_PAYMENTS.path
+    nf = (routes.STAFF_REPORT_NF if actor.is_staff else routes.REPORT_NF).path
     lines = []
     for row, values in zip(report.page.rows, table.rows, strict=True):
         payment_id = getattr(row, "payment_id", None)
         lines.append(ReportLine(
             cells=[display(values.get(c.key), c.kind) for c in table.columns],
             payment_id=str(payment_id or ""),
-            detail_href=f"{detail}?pagamento={payment_id}" if payment_id else ""))
+            detail_href=f"{detail}?pagamento={payment_id}" if payment_id else "",
+            nf_href=f"{nf}?pagamento={payment_id}" if payment_id else ""))
     totals = [display(table.totals[c.key], c.kind) if c.key in table.totals else "" for c in table.columns]
     totals[0] = totals[0] or table.totals_label
     return ScreenReport(

@@ -53,8 +53,12 @@ def test_each_route_shows_its_report_with_totals(factory, db, login):
     statements = opened(ProviderReportsState, token, routes.REPORT_STATEMENTS.path)
     assert statements.kind == "demonstrativos" and statements.rows[0].detail_href == (
         f"{routes.PROVIDER_PAYMENTS.path}?pagamento={world.payment_id}")
+    released_batch(factory, db, world.clinic, world.staff, D("100.00"))
+    one = opened(ProviderReportsState, token, statements.rows[0].nf_href)  # the line's "NF" link
+    assert [r.payment_id for r in one.rows] == [str(world.payment_id)]
+    assert one.period_label.startswith("somente o pagamento escolhido")
     extrato = opened(ProviderReportsState, token, routes.REPORT_EXTRATO.path)
-    assert extrato.total == 2 and extrato.totals[-1] == "R$ 2.372,56"
+    assert extrato.total == 3 and extrato.totals[-1] == "R$ 2.472,56"  # 2.372,56 paid + 100,00 released
     glosas = opened(ProviderReportsState, token, routes.REPORT_GLOSAS.path)
     assert [r.cells[0] for r in glosas.rows] == ["1702", "1705"] and "R$ 137,01" in glosas.totals
     run(glosas.set_view(BY_PROCEDURE))

@@ -57,7 +57,7 @@ class Scope:
 
     @property
     def period_label(self) -> str:
-        parts = []
+        parts = ["somente o pagamento escolhido"] if self.payment_id is not None else []
         if self.date_from and self.date_to:
             parts.append(f"{fmt.date_br(self.date_from)} a {fmt.date_br(self.date_to)}")
         elif self.date_from:
