@@ -18,6 +18,7 @@ from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.critique import critique_page
 from copass_app.pages.guides import guides_page
+from copass_app.pages.integration import integration_page
 from copass_app.pages.login import login_page
 from copass_app.pages.not_found import TITLE as NOT_FOUND_TITLE
 from copass_app.pages.not_found import not_found_page
@@ -25,7 +26,7 @@ from copass_app.pages.payments import payments_page
 from copass_app.pages.payments_provider import provider_payments_page
 from copass_app.pages.reports import REPORT_PAGES
 from copass_app.pages.staff import received_batches_page, staff_home_page
-from copass_app.pages.uploads import api_tokens_page, upload_history_page, upload_page
+from copass_app.pages.uploads import upload_history_page, upload_page
 from copass_app.state.account import AccountState
 from copass_app.state.analysis import AnalysisState
 from copass_app.state.appeals import ProviderAppealsState
@@ -64,7 +65,7 @@ PAGES = {
     routes.UPLOAD_HISTORY.path: (upload_history_page, UploadHistoryState.on_load),
     routes.PROVIDER_APPEALS.path: (provider_appeals_page, ProviderAppealsState.on_load),
     routes.PROVIDER_PAYMENTS.path: (provider_payments_page, ProviderPaymentsState.on_load),
-    routes.API_TOKENS.path: (api_tokens_page, ApiTokensState.on_load),
+    routes.API_TOKENS.path: (integration_page, ApiTokensState.on_load),
     routes.STAFF_HOME.path: (staff_home_page, StaffHomeState.on_load),
     routes.RECEIVED_BATCHES.path: (received_batches_page, ReceivedBatchesState.on_load),
     routes.BATCH_ANALYSIS.path: (analysis_page, AnalysisState.on_load),

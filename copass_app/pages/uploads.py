@@ -1,18 +1,17 @@
-""""Envio de arquivo XML", "Acompanhamento › Envios" and "Integração (API)"."""
+""""Envio de arquivo XML" and "Acompanhamento › Envios" ("Integração (API)" is pages/integration.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from copass_app import routes
-from copass_app.components.feedback import confirm_dialog, empty_state, loaded_or_skeleton
-from copass_app.components.forms import labelled_field
+from copass_app.components.feedback import empty_state, loaded_or_skeleton
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
 from copass_app.pages.glosa_preview import preview_button, preview_panel
 from copass_app.services.retention import PURGED_NOTE
-from copass_app.state.uploads import UPLOAD_ID, ApiTokensState, UploadHistoryState, UploadLine, UploadState
+from copass_app.state.uploads import UPLOAD_ID, UploadHistoryState, UploadLine, UploadState
 from copass_app.vocabulary import UPLOAD_RESULT
 
 
@@ -220,69 +219,4 @@ def upload_history_page() -> rx.Component:
             on_open_change=UploadHistoryState.set_errors_open,
         ),
         heading="Acompanhamento › Envios de XML",
-    )
-
-
-def api_tokens_page() -> rx.Component:
-    return page_shell(
-        routes.API_TOKENS,
-        rx.text("Sistemas do prestador podem enviar lotes TISS diretamente: POST /api/tiss/lotes com o XML no corpo "
-                "e o cabeçalho Authorization: Bearer <token>. A resposta é a mensagem TISS de protocolo (200) ou de "
-                "erros (422).", size="2"),
-        rx.form(
-            rx.hstack(
-                labelled_field("Nome do sistema",
-                               rx.input(name="name", placeholder="ex.: ERP da clínica", width="22em",
-                                        max_width="100%"),
-                               field_id="token-name", max_width="100%"),
-                rx.button(rx.icon("key-round", size=14), "Criar token", type="submit", id="create-token"),
-                spacing="3",
-                align="end",
-                wrap="wrap",
-            ),
-            on_submit=ApiTokensState.create,
-            reset_on_submit=True,
-        ),
-        rx.cond(ApiTokensState.new_token != "", rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.vstack(
-                rx.text("Copie o token agora: ele não será mostrado de novo.", weight="bold"),
-                rx.code(ApiTokensState.new_token, id="new-token", word_break="break-all", color_scheme="gray",
-                        high_contrast=True),
-                spacing="1",
-            ),
-            color_scheme="amber",
-            high_contrast=True,
-            width="100%",
-        )),
-        loaded_or_skeleton(ApiTokensState.loaded, data_table(
-            ["Nome", "Criado em", "Último uso", "Situação", "Ações"],
-            rx.foreach(ApiTokensState.tokens, _token_row),
-            table_id="tokens-table",
-            is_empty=ApiTokensState.tokens.length() == 0,
-            empty=empty_state("Nenhum token de integração criado",
-                              "Dê um nome ao sistema da clínica (ex.: ERP da clínica) e clique em Criar token.",
-                              id="tokens-empty"),
-        )),
-    )
-
-
-def _token_row(t) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(t.name),
-        rx.table.cell(t.created_at, white_space="nowrap"),
-        rx.table.cell(t.last_used_at, white_space="nowrap"),
-        rx.table.cell(rx.cond(t.revoked, rx.badge("Revogado em ", t.revoked_at, color_scheme="gray",
-                                                         high_contrast=True),
-                              rx.badge("Ativo", color_scheme="green", high_contrast=True))),
-        actions_cell(rx.cond(~t.revoked, confirm_dialog(
-            rx.button("Revogar", size="1", color_scheme="red", variant="soft", class_name="revoke-token"),
-            ["Revogar o token ", t.name, "?"],
-            "Os sistemas que usam este token deixarão de ser aceitos imediatamente. "
-            "Não é possível reativá-lo; será preciso criar outro.",
-            "Revogar",
-            ApiTokensState.revoke(t.id),
-            confirm_class="revoke-confirm",
-        ))),
-        class_name="token-row",
     )

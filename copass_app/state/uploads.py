@@ -1,4 +1,5 @@
-""""Envio de arquivo XML", the history of files sent ("Acompanhamento › Envios") and the API tokens."""
+""""Envio de arquivo XML", the history of files sent ("Acompanhamento › Envios") and Integração (API): the
+API tokens, the addresses and examples for the provider's IT, the last calls of its tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 import reflex as rx
 
 from copass_app import formatting
-from copass_app.services import api_tokens, xml_lots
+from copass_app.services import api_reads, api_tokens, integration_guide, xml_lots
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download_file
 from copass_app.state.glosa_preview import BatchPreviewMixin
@@ -209,17 +210,82 @@ def token_line(t: api_tokens.TokenView) -> TokenLine:
                      t.revoked_at is not None, formatting.datetime_br(t.revoked_at) if t.revoked_at else "")
 
 
+@dataclass
+class CallLine:
+    at: str = ""
+    token: str = ""
+    service: str = ""
+    result: str = ""
+    refused: bool = False
+
+
+def call_line(c: api_reads.ApiCallView) -> CallLine:
+    return CallLine(formatting.datetime_br(c.at), c.token_name, c.service, c.result,
+                    c.result.startswith(("recusado", "não encontrado", "falha", "HTTP")))
+
+
+@dataclass
+class ServiceLine:
+    name: str = ""
+    title: str = ""
+    transaction: str = ""
+    reply: str = ""
+    url: str = ""
+    wsdl: str = ""
+    envelope: str = ""
+    curl: str = ""
+    complete: bool = False
+
+
+@dataclass
+class RestLine:
+    method: str = ""
+    path: str = ""
+    title: str = ""
+    curl: str = ""
+
+
+@dataclass
+class GuideView:
+    """Integração (API): the addresses and examples, with the provider's own identifiers."""
+
+    base_url: str = ""
+    soap_base: str = ""
+    openapi_url: str = ""
+    provider_code: str = ""
+    registro_ans: str = ""
+    rest: list[RestLine] = field(default_factory=list)
+    services: list[ServiceLine] = field(default_factory=list)
+
+
+def guide_view(g: integration_guide.IntegrationGuide) -> GuideView:
+    return GuideView(g.base_url, g.soap_base, g.openapi_url, g.provider_code, g.registro_ans,
+                     [RestLine(r.method, r.path, r.title, r.curl) for r in g.rest],
+                     [ServiceLine(s.name, s.title, s.transaction, s.reply, s.url, s.wsdl, s.envelope, s.curl,
+                                  s.complete) for s in g.services])
+
+
+def backend_url() -> str:
+    """The backend's public address (rxconfig's api_url): where the providers' software calls."""
+    return rx.config.get_config().api_url
+
+
 class ApiTokensState(rx.State):
     tokens: list[TokenLine] = []
     new_token: str = ""
     loaded: bool = False
+    calls: list[CallLine] = []
+    guide: GuideView = GuideView()
 
     async def _reload(self):
-        found, event = await call_service(
-            self, lambda db, actor: [token_line(t) for t in api_tokens.list_tokens(db, actor)])
+        base = backend_url()
+        found, event = await call_service(self, lambda db, actor: (
+            [token_line(t) for t in api_tokens.list_tokens(db, actor)],
+            [call_line(c) for c in api_reads.recent_calls(db, actor)],
+            guide_view(integration_guide.integration_guide(db, actor, base))))
         if found is None:
             return event
-        self.tokens = found
+        self.tokens, self.calls, self.guide = found
         self.loaded = True
         return None
 
