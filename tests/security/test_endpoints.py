@@ -26,9 +26,15 @@ TRACE_TABLES = {"audit_log", "upload_record", "api_token", "api_rate_window", "l
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str
+    path: str | Callable  # or (db, world) -> path, naming A's records
     body: Callable  # (db, world) -> bytes: what a provider's system would send, naming A's records
     headers: dict
+    refused_status: int = 422  # B naming A's records: a TISS refusal (a read: 404, exactly as a missing record)
+    owner_status: int = 200
+    label: str = ""  # the test's id when the path is computed
+
+    def path_for(self, db, world: World) -> str:
+        return self.path(db, world) if callable(self.path) else self.path
 
 
 def _lot_of_a(db, world: World) -> bytes:
@@ -38,8 +44,38 @@ def _lot_of_a(db, world: World) -> bytes:
     return lot_for_guides(db, db.get(Provider, guide.provider_id), [guide], "7999")
 
 
+def _protocol_of_a(db, world: World) -> str:
+    from copass_app.models import Batch
+
+    return db.get(Batch, world.a.batch).protocol_number
+
+
+def _nothing(_db, _world) -> bytes:
+    return b""
+
+
+def _lot_number_of_a(db, world: World) -> str:
+    from copass_app.models import Batch
+
+    return db.get(Batch, world.a.batch).lot_number
+
+
+def _read(label: str, path: Callable, refused: int = 404, owner: int = 200) -> Endpoint:
+    return Endpoint("GET", path, _nothing, {}, refused, owner, f"GET {label}")
+
+
 ENDPOINTS = [
     Endpoint("POST", "/api/tiss/lotes", _lot_of_a, {"Content-Type": "application/xml"}),
+    # The REST reads: B naming A's protocol is answered exactly like a missing one; B's own lists hold nothing of A.
+    _read("/api/tiss/protocolos/{numero}", lambda db, w: f"/api/tiss/protocolos/{_protocol_of_a(db, w)}"),
+    # Lot numbers are each provider's own: B asking for A's lot number gets its own lot of that number, if any.
+    _read("/api/tiss/lotes/{numero}", lambda db, w: f"/api/tiss/lotes/{_lot_number_of_a(db, w)}", refused=200),
+    _read("/api/tiss/protocolos/{numero}/demonstrativo",  # A's batch is not analysed yet: 409 for A
+          lambda db, w: f"/api/tiss/protocolos/{_protocol_of_a(db, w)}/demonstrativo", owner=409),
+    _read("/api/tiss/protocolos/{numero}/demonstrativo?formato=xml",
+          lambda db, w: f"/api/tiss/protocolos/{_protocol_of_a(db, w)}/demonstrativo?formato=xml", owner=409),
+    _read("/api/tiss/protocolos", lambda _db, _w: "/api/tiss/protocolos", refused=200),
+    _read("/api/tiss/pagamentos", lambda _db, _w: "/api/tiss/pagamentos", refused=200),
     # Issue 13: Endpoint("POST", "/soap/tiss/lote", _soap_envelope_of_a, {"Content-Type": "text/xml"}),
 ]
 
@@ -58,7 +94,7 @@ def built_world(engine):
     truncate_all(engine)
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.label or f"{e.method} {e.path}")
 @pytest.mark.parametrize("principal", ["none", "revoked", "B", "malformed"])
 def test_endpoint_refuses_whoever_may_not_act(built_world, engine, db, endpoint, principal):
     world, rows = built_world
@@ -67,12 +103,12 @@ def test_endpoint_refuses_whoever_may_not_act(built_world, engine, db, endpoint,
     token = {"malformed": "Bearer cpt_" + "x" * 5000}.get(principal)
     authorization = token or f"Bearer {world.api_tokens.get(principal, '')}"
     before = database_snapshot(engine)
-    response = TestClient(api_app()).request(endpoint.method, endpoint.path, content=body,
+    response = TestClient(api_app()).request(endpoint.method, endpoint.path_for(db, world), content=body,
                                               headers={**endpoint.headers, "Authorization": authorization})
     changed = changed_tables(before, database_snapshot(engine))
     if principal == "B":
         # B's system names A's guide: refused as a guide B does not have, in TISS, with none of A's data.
-        assert response.status_code == 422, response.text
+        assert response.status_code == endpoint.refused_status, response.text
         # Only what B's own file said may come back (the guide number it named); nothing else of A.
         sent = body.decode("iso-8859-1")
         told = [s for s in world.secrets if s in response.text and s not in sent]
@@ -85,11 +121,12 @@ def test_endpoint_refuses_whoever_may_not_act(built_world, engine, db, endpoint,
         assert table not in changed
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.label or f"{e.method} {e.path}")
 def test_endpoint_acts_for_the_owner(built_world, engine, db, endpoint):
     world, rows = built_world
     restore_rows(engine, rows)
-    response = TestClient(api_app()).request(endpoint.method, endpoint.path, content=endpoint.body(db, world),
+    response = TestClient(api_app()).request(endpoint.method, endpoint.path_for(db, world),
+                                              content=endpoint.body(db, world),
                                               headers={**endpoint.headers,
                                                        "Authorization": f"Bearer {world.api_tokens['A']}"})
-    assert response.status_code == 200, response.text
+    assert response.status_code == endpoint.owner_status, response.text
