@@ -731,9 +731,9 @@ def _typed_elsewhere(db: Session, provider_id: int, beneficiary_id: int, perform
 
 
 def find_beneficiaries(db: Session, actor: Actor, term: str, *, limit: int = SEARCH_LIMIT) -> list[BeneficiaryHit]:
-    """By card number (the card the patient shows: any beneficiary of the operator, exact or by its start
-    when 6+ digits are typed) or by name words (only beneficiaries this provider already attended, so
-    a provider cannot browse the operator's list of patients)."""
+    """By card number (the card the patient shows: any beneficiary of the operator, the whole number only)
+    or by name words (only beneficiaries this provider already attended): a provider cannot browse the
+    operator's list of patients, by name or by the start of a card number."""
     provider_id = require_provider(actor)
     provider = db.get(Provider, provider_id)
     term = _text(term)
@@ -742,9 +742,8 @@ def find_beneficiaries(db: Session, actor: Actor, term: str, *, limit: int = SEA
     limit = max(1, min(int(limit), 100))
     digits = term.replace(" ", "").replace(".", "").replace("-", "")
     if digits.isdigit():
-        match = (Beneficiary.card_number == digits) if len(digits) < 6 else \
-            Beneficiary.card_number.like(f"{escape_like(digits)}%", escape="\\")
-        query = select(Beneficiary).where(Beneficiary.operator_id == provider.operator_id, match)
+        query = select(Beneficiary).where(Beneficiary.operator_id == provider.operator_id,
+                                          Beneficiary.card_number == digits)
     else:
         words = fold(term).split()
         attended = select(Guide.beneficiary_id).where(Guide.provider_id == provider_id).distinct()

@@ -252,6 +252,7 @@ def test_beneficiary_found_by_card_or_by_name_of_an_attended_patient(db, world, 
     stranger = factory.beneficiary("Maria Estranha")
     assert [b.id for b in att.find_beneficiaries(db, actor, patient.card_number)] == [patient.id]
     assert [b.id for b in att.find_beneficiaries(db, actor, stranger.card_number)] == [stranger.id]
+    assert att.find_beneficiaries(db, actor, stranger.card_number[:-1]) == []  # no browsing by a card's start
     assert att.find_beneficiaries(db, actor, "maria") == []  # nobody attended yet: names are not browsed
     att.create_attendance(db, actor, consulta(patient))
     db.commit()
