@@ -23,6 +23,7 @@ from copass_app.models import (
     BatchGuide,
     BatchItem,
     BatchStatus,
+    Beneficiary,
     Glosa,
     GlosaStatus,
     Guide,
@@ -76,6 +77,13 @@ class ProtocolStatus:
     approved_value: Decimal
     guide_count: int
     guides: tuple[GuideStatusLine, ...] = ()  # in the order they were billed; empty in provider_protocols
+    analysed_at: datetime | None = None
+
+    @property
+    def version(self) -> tuple:
+        """Changes whenever anything a status answer shows may change (the guides of a batch never do)."""
+        return (self.batch_id, self.status, self.analysed_at, self.glosa_value, self.approved_value,
+                self.guide_count)
 
     @property
     def analysed(self) -> bool:
@@ -93,6 +101,14 @@ def protocol_status(db: Session, actor: Actor, protocol_number: str) -> Protocol
     if batch is None:
         raise NotFound(PROTOCOL_NOT_FOUND, codes.PROTOCOL_NOT_FOUND)
     return _with_guides(db, batch)
+
+
+def protocol_summary(db: Session, actor: Actor, protocol_number: str) -> ProtocolStatus:
+    """protocol_status without the guides (one query): enough to tell whether a cached answer still holds."""
+    batch = _own_batch(db, actor, Batch.protocol_number == (protocol_number or "").strip())
+    if batch is None:
+        raise NotFound(PROTOCOL_NOT_FOUND, codes.PROTOCOL_NOT_FOUND)
+    return _summary(batch)
 
 
 def protocol_status_for_lot(db: Session, actor: Actor, lot_number: str) -> ProtocolStatus:
@@ -126,6 +142,7 @@ def _summary(batch: Batch, guides: tuple[GuideStatusLine, ...] = ()) -> Protocol
         tiss_status=BATCH_STATUS[status].tiss_code, received_at=clock.as_utc(batch.received_at),
         total_value=batch.total_value, glosa_value=batch.glosa_value if analysed else ZERO,
         approved_value=batch.approved_value if analysed else ZERO, guide_count=batch.guide_count, guides=guides,
+        analysed_at=batch.analysed_at,
     )
 
 
@@ -150,15 +167,22 @@ def _with_guides(db: Session, batch: Batch) -> ProtocolStatus:
             .where(BatchGuide.batch_id == batch.id).group_by(BatchItem.batch_guide_id)
         ).all())
     label, tiss_status = BATCH_STATUS.label(status), BATCH_STATUS[status].tiss_code
+    # Plain columns, not ORM rows: a 100-guide protocol is asked for often by the providers' software.
+    rows = db.exec(
+        select(BatchGuide.id, BatchGuide.performed_on, BatchGuide.total_value, Guide.provider_guide_number,
+               Guide.operator_guide_number, Beneficiary.name, Beneficiary.card_number)
+        .join(Guide, Guide.id == BatchGuide.guide_id).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+        .where(BatchGuide.batch_id == batch.id).order_by(BatchGuide.id)
+    ).all()
     guides = tuple(
         GuideStatusLine(
-            guide_number=guide.provider_guide_number, operator_guide_number=guide.operator_guide_number or "",
-            card_number=card, beneficiary_name=name, performed_on=batch_guide.performed_on,
-            total_value=batch_guide.total_value, glosa_value=glosa_values[batch_guide.id] if analysed else ZERO,
-            approved_value=Decimal(approved.get(batch_guide.id, 0)).quantize(ZERO) if analysed else None,
-            glosa_codes=tuple(glosa_codes[batch_guide.id]), status=status, status_label=label, tiss_status=tiss_status,
+            guide_number=number, operator_guide_number=operator_number or "", card_number=card,
+            beneficiary_name=name, performed_on=performed_on, total_value=total,
+            glosa_value=glosa_values[batch_guide_id] if analysed else ZERO,
+            approved_value=Decimal(approved.get(batch_guide_id, 0)).quantize(ZERO) if analysed else None,
+            glosa_codes=tuple(glosa_codes[batch_guide_id]), status=status, status_label=label, tiss_status=tiss_status,
         )
-        for batch_guide, guide, name, card in batch_guides(db, batch.id)
+        for batch_guide_id, performed_on, total, number, operator_number, name, card in rows
     )
     return _summary(batch, guides)
 

@@ -83,7 +83,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Answer:
-    message: bytes  # the reply as a mensagemTISS the portal wrote
+    message: bytes | etree._Element  # the reply as a mensagemTISS the portal wrote (bytes, or its hashed tree)
     result: str  # for the audit row: "ok", "aceito — protocolo …", "recusado — 5014"
     status: int = 200
 
@@ -196,11 +196,56 @@ def _run(service: Service, access: ApiAccess, envelope: Envelope, source: str) -
     return envelope_bytes(reply), answer.status, answer.result
 
 
-def _too_many_requests(service: Service, access: ApiAccess) -> Response:
+def _too_many_requests(service: Service, access: ApiAccess) -> Reply:
     party = ReceiptParty(registro_ans=access.registro_ans, provider_code=access.provider_code)
     message = refusal_message(service.shape, party, [LotIssue(access.message, code=codes.CANNOT_VALIDATE)],
                               at=clock.local_now())
-    return _soap(envelope_bytes(reply_element(message, service.shape)), 429, {"Retry-After": str(access.retry_after)})
+    return Reply(envelope_bytes(reply_element(message, service.shape)), 429, {"Retry-After": str(access.retry_after)})
+
+
+def _unauthorized() -> Reply:
+    fault = SoapFault(api_tokens.UNAUTHORIZED + " Envie o token em 'Authorization: Bearer' ou como senha do "
+                      "wsse:UsernameToken (WS-Security).", status=401)
+    return Reply(fault_bytes(fault), 401, {"WWW-Authenticate": 'Bearer realm="copass"'})
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: bytes
+    status: int = 200
+    headers: dict | None = None
+
+
+def _refusal_of_access(service: Service, access: ApiAccess) -> Reply | None:
+    if access.status == 429:
+        return _too_many_requests(service, access)
+    return _unauthorized() if access.actor is None else None
+
+
+def _process(service: Service, data: bytes, bearer: str, access: ApiAccess | None, source: str,
+             limit: int) -> Reply:
+    """In a worker thread: parse (hardened), authorize (Bearer, else WS-Security), run, reply."""
+    try:
+        envelope = parse_envelope(data, service.shape, max_bytes=limit)
+    except SoapFault as fault:
+        if access is None and bearer:
+            access = _authorize(bearer, source)
+            refusal = _refusal_of_access(service, access)
+            if refusal is not None:
+                return refusal
+        if access is not None:
+            _record(access, service.name, "falha SOAP", source)
+        return Reply(fault_bytes(fault), fault.status)
+    if access is None:
+        access = _authorize(bearer or envelope.password, source)
+        refusal = _refusal_of_access(service, access)
+        if refusal is not None:
+            return refusal
+    body, status, _ = _run(service, access, envelope, source)
+    return Reply(body, status)
+
+
+EARLY_AUTH_BYTES = 64 * 1024  # past this size a Bearer token is checked before the body is read
 
 
 def endpoint(service: Service):
@@ -209,38 +254,24 @@ def endpoint(service: Service):
             return wsdl_response(request, service)
         source = request.client.host if request.client else ""
         bearer = _bearer(request)
-        access = await run_in_threadpool(_authorize, bearer, source) if bearer else None
-        if access is not None and access.status == 429:
-            return _too_many_requests(service, access)
-        if access is not None and access.actor is None:
-            return _unauthorized()
+        declared = request.headers.get("content-length", "")
+        access = None
+        if bearer and not (declared.isdigit() and int(declared) <= EARLY_AUTH_BYTES):
+            # A big upload (a lot): refused before it is read when the token is not worth it.
+            access = await run_in_threadpool(_authorize, bearer, source)
+            refusal = _refusal_of_access(service, access)
+            if refusal is not None:
+                return _soap(refusal.body, refusal.status, refusal.headers)
         limit = max_xml_bytes()
         data = await _read_body(request, limit)
         if data is None:
-            size = int(request.headers.get("content-length") or limit + 1)
+            size = int(declared) if declared.isdigit() else limit + 1
             return _fault(SoapFault(size_over_limit(size, limit), status=413))
-        try:
-            envelope = parse_envelope(data, service.shape, max_bytes=limit)
-        except SoapFault as fault:
-            if access is not None:
-                await run_in_threadpool(_record, access, service.name, "falha SOAP", source)
-            return _fault(fault)
-        if access is None:
-            access = await run_in_threadpool(_authorize, envelope.password, source)
-            if access.status == 429:
-                return _too_many_requests(service, access)
-            if access.actor is None:
-                return _unauthorized()
-        body, status, _ = await run_in_threadpool(_run, service, access, envelope, source)
-        return _soap(body, status)
+        # Parsing, the checks, the database and the reply: one hop to a worker thread, off the event loop.
+        reply = await run_in_threadpool(_process, service, data, bearer, access, source, limit)
+        return _soap(reply.body, reply.status, reply.headers)
 
     return handle
-
-
-def _unauthorized() -> Response:
-    fault = SoapFault(api_tokens.UNAUTHORIZED + " Envie o token em 'Authorization: Bearer' ou como senha do "
-                      "wsse:UsernameToken (WS-Security).", status=401)
-    return _fault(fault, {"WWW-Authenticate": 'Bearer realm="copass"'})
 
 
 # --- WSDL and schemas -------------------------------------------------------------------------------

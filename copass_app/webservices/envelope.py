@@ -19,6 +19,7 @@ from functools import lru_cache
 from lxml import etree
 
 from copass_app.tiss import codes
+from copass_app.tiss.hash import set_hash
 from copass_app.tiss.messages.receipts import ReceiptParty, refusal_summary
 from copass_app.tiss.messages.xml import el, hash_placeholder, message, provider_id, serialize
 from copass_app.tiss.model import LotIssue
@@ -35,6 +36,7 @@ _A = f"{{{TISS_NS}}}"
 _S = f"{{{SOAP_NS}}}"
 _W = f"{{{WSSE_NS}}}"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+_DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 _validate_lock = threading.Lock()
 
 
@@ -143,18 +145,27 @@ def _copy(element: etree._Element) -> etree._Element:
     return copied
 
 
-def reply_element(message_xml: bytes, shape: Shape) -> etree._Element:
-    """The WS reply (e.g. ans:protocoloRecebimentoWS) of a mensagemTISS the portal wrote."""
-    source = etree.fromstring(message_xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    reply = etree.Element(_A + shape.reply, nsmap={"ans": TISS_NS})
-    reply.append(source.find(_A + "cabecalho"))
-    body = source.find(f"{_A}operadoraParaPrestador/{_A}{shape.message_reply}")
+def reply_element(message_xml: bytes | etree._Element, shape: Shape) -> etree._Element:
+    """The WS reply (e.g. ans:protocoloRecebimentoWS) of a mensagemTISS the portal wrote: its bytes, or
+    its tree with the hash already set (finish_message). The tree is reshaped in place (moves inside one
+    document are cheap; a 100-guide reply across documents is not)."""
+    root = (message_xml if isinstance(message_xml, etree._Element)
+            else etree.fromstring(message_xml, etree.XMLParser(resolve_entities=False, no_network=True)))
+    wrapper = root.find(_A + "operadoraParaPrestador")
+    body = wrapper.find(_A + shape.message_reply) if wrapper is not None else None
     if body is None:
         raise ValueError(f"A resposta não contém operadoraParaPrestador/{shape.message_reply}.")
+    epilogo = root.find(_A + "epilogo")
+    digest = epilogo.find(_A + "hash")
+    root.tag = _A + shape.reply
     body.tag = _A + shape.reply_body
-    reply.append(body)
-    el(reply, "hash", source.findtext(f"{_A}epilogo/{_A}hash") or "")
-    return reply
+    wrapper.addnext(body)
+    root.remove(wrapper)
+    epilogo.addnext(digest)
+    root.remove(epilogo)
+    for element in root.iterchildren(f"{{{_DSIG_NS}}}Signature"):
+        root.remove(element)
+    return root
 
 
 def refusal_message(shape: Shape, party: ReceiptParty, issues: list[LotIssue], *, at: datetime,
@@ -183,9 +194,11 @@ def operator_message(transaction: str, party: ReceiptParty, at: datetime) -> tup
     return root, el(root, "operadoraParaPrestador")
 
 
-def finish_message(root: etree._Element) -> bytes:
+def finish_message(root: etree._Element) -> etree._Element:
+    """The message with its epilogo hash: the tree, which reply_element takes as it is."""
     hash_placeholder(root)
-    return serialize(root, "ISO-8859-1", False)
+    set_hash(root)
+    return root
 
 
 # --- the official schema of the web services --------------------------------------------------------
@@ -212,10 +225,14 @@ def ws_errors(element: etree._Element) -> list[str]:
 # --- envelopes out ----------------------------------------------------------------------------------
 
 
+_ENVELOPE_START = (f"<?xml version='1.0' encoding='UTF-8'?>\n<soap:Envelope xmlns:soap=\"{SOAP_NS}\">"
+                   "<soap:Body>").encode()
+_ENVELOPE_END = b"</soap:Body></soap:Envelope>"
+
+
 def envelope_bytes(content: etree._Element) -> bytes:
-    root = etree.Element(_S + "Envelope", nsmap={"soap": SOAP_NS})
-    etree.SubElement(root, _S + "Body").append(content)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    """The SOAP 1.1 envelope around one element, written around its serialization (no copy of the tree)."""
+    return _ENVELOPE_START + etree.tostring(content, encoding="UTF-8", xml_declaration=False) + _ENVELOPE_END
 
 
 def fault_bytes(fault: SoapFault) -> bytes:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import requests
 import zeep
 from sqlmodel import select
 
-from copass_app.models import AuditLog
+from copass_app.models import AuditLog, Batch
 from copass_app.services import api_tokens, xml_lots
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.unit_of_work import perform
 from copass_app.tiss import codes
+from tests.services.money_helpers import analyse, staff_actor
 from tests.webservices.conftest import cabecalho, text
 
 SERVICE = "tissSolicitacaoStatusProtocolo"
@@ -106,3 +109,17 @@ def test_the_wsdl_imports_the_official_schema_served_by_the_portal(soap_server):
     xsd = requests.get(f"{soap_server}/tiss/4.03.00/schemas/tissWebServicesV4_03_00.xsd", timeout=10)
     assert xsd.status_code == 200 and b'name="solicitacaoStatusProtocoloWS"' in xsd.content
     assert requests.get(f"{soap_server}/tiss/4.03.00/schemas/..%2Fsecret", timeout=10).status_code == 404
+
+
+def test_the_status_follows_the_analysis_of_the_protocol(db, factory, soap, protocol):
+    number, _ = protocol
+    lot = "situacaoProtocolo/situacaoDoProtocolo/lote/detalheLote"
+    assert text(_ask(soap, number), f"{lot}/statusProtocolo") == "1"
+    assert text(_ask(soap, number), f"{lot}/statusProtocolo") == "1"  # asked again: the same answer
+    batch = db.exec(select(Batch).where(Batch.protocol_number == number)).one()
+    analyse(db, staff_actor(factory), batch.id, {0: Decimal("5.00")}, reason_code=codes.VALUE_ABOVE_CONTRACT)
+    db.commit()
+    reply = _ask(soap, number)
+    assert text(reply, f"{lot}/statusProtocolo") == "3"  # liberado para pagamento
+    assert text(reply, f"{lot}/valorTotalLote/valorGlosa") == "5.00"
+    assert [e.text for e in reply.iter("{*}codigoGlosa")] == [codes.VALUE_ABOVE_CONTRACT]
