@@ -25,14 +25,13 @@ from sqlmodel import select
 
 from bench.common import bench_provider, report
 from bench.live_portal import free_port
-from copass_app import clock
 from copass_app.models import BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider
 from copass_app.services import api_tokens, auth
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.unit_of_work import unit_of_work
-from copass_app.tiss.hash import compute_hash
 from copass_app.tiss.schema import TISS_NS
 from copass_app.webservices.envelope import SOAP_NS, ws_errors
+from tests.webservices.envelopes import from_message, status_request
 
 ROOT = Path(__file__).resolve().parents[1]
 LOT_RUNS = 7  # lots of each kind (REST and SOAP alternate)
@@ -65,46 +64,6 @@ def _next_lot(engine, provider_id: int, number: str) -> bytes:
             Guide.provider_id == provider_id, Guide.status == GuideStatus.AUTORIZADO,
             Guide.performed_on.is_not(None), Guide.id.not_in(billed)).order_by(Guide.id).limit(100)).all()
         return lot_for_guides(db, provider, list(guides), number)
-
-
-def soap_envelope(message_xml: bytes, ws_element: str, body: str, message_body: str) -> bytes:
-    """A mensagemTISS as the SOAP request a provider's software sends (same values, so the same hash)."""
-    root = etree.fromstring(message_xml)
-    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "ans": TISS_NS})
-    element = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_NS}}}Body"), _A + ws_element)
-    element.append(root.find(_A + "cabecalho"))
-    found = root.find(f"{_A}prestadorParaOperadora/{_A}{message_body}")
-    found.tag = _A + body
-    element.append(found)
-    etree.SubElement(element, _A + "hash").text = root.findtext(f"{_A}epilogo/{_A}hash")
-    return etree.tostring(envelope, xml_declaration=True, encoding="ISO-8859-1")
-
-
-def status_envelope(code: str, protocol: str, registro_ans: str = "345678") -> bytes:
-    at = clock.local_now()
-    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "ans": TISS_NS})
-    element = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_NS}}}Body"), _A + "solicitacaoStatusProtocoloWS")
-
-    def el(parent, name, text=None):
-        child = etree.SubElement(parent, _A + name)
-        child.text = text
-        return child
-
-    header = el(element, "cabecalho")
-    ident = el(header, "identificacaoTransacao")
-    el(ident, "tipoTransacao", "SOLIC_STATUS_PROTOCOLO")
-    el(ident, "sequencialTransacao", "1")
-    el(ident, "dataRegistroTransacao", at.date().isoformat())
-    el(ident, "horaRegistroTransacao", at.strftime("%H:%M:%S"))
-    el(el(el(header, "origem"), "identificacaoPrestador"), "codigoPrestadorNaOperadora", code)
-    el(el(header, "destino"), "registroANS", registro_ans)
-    el(header, "Padrao", "4.03.00")
-    asked = el(element, "solicitacaoStatusProtocolo")
-    el(el(asked, "dadosPrestador"), "codigoPrestadorNaOperadora", code)
-    el(asked, "numeroProtocolo", protocol)
-    hashed = el(element, "hash", "")
-    hashed.text = compute_hash(element)
-    return etree.tostring(envelope, xml_declaration=True, encoding="ISO-8859-1")
 
 
 class Server:
@@ -183,7 +142,7 @@ def lots(engine, server: Server, provider_id: int, token: str) -> tuple[list[flo
         assert answer.status_code == 200, answer.text[:500]
         if n:
             rest.append(took)
-        envelope = soap_envelope(_next_lot(engine, provider_id, f"S{n:05d}"), "loteGuiasWS", "loteGuias", "loteGuias")
+        envelope = from_message(_next_lot(engine, provider_id, f"S{n:05d}"), "loteGuiasWS", "loteGuias", "loteGuias")
         start = time.perf_counter()
         answer = _post(session, f"{server.url}/tiss/4.03.00/tissLoteGuias", envelope, token,
                        "text/xml; charset=ISO-8859-1")
@@ -198,7 +157,7 @@ def lots(engine, server: Server, provider_id: int, token: str) -> tuple[list[flo
 
 def status_rate(server: Server, code: str, token: str, protocol: str) -> tuple[float, float, list[float], int]:
     """(answers per second, worker CPU ms per answer, latencies ms, failures) of a bounded closed-loop run."""
-    body = status_envelope(code, protocol)
+    body = status_request(code, protocol)
     url = f"{server.url}/tiss/4.03.00/tissSolicitacaoStatusProtocolo"
     latencies: list[float] = []
     failures = [0]

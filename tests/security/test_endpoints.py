@@ -18,6 +18,7 @@ from copass_app.models import Guide
 from copass_app.services.lot_export import lot_for_guides
 from tests.security.snapshot import changed_tables, database_snapshot, dump_rows, restore_rows
 from tests.security.world import World, build_world
+from tests.webservices import envelopes
 
 # Refusals may leave their trace: the audit row of a 401, B's own refused upload and B's token's use and rate window.
 TRACE_TABLES = {"audit_log", "upload_record", "api_token", "api_rate_window", "login_failure"}
@@ -60,6 +61,17 @@ def _lot_number_of_a(db, world: World) -> str:
     return db.get(Batch, world.a.batch).lot_number
 
 
+def _code_of_a(db, world: World) -> str:
+    from copass_app.models import Batch, Provider
+
+    return db.get(Provider, db.get(Batch, world.a.batch).provider_id).code
+
+
+def _soap(service: str, body: Callable) -> Endpoint:
+    return Endpoint("POST", f"/tiss/4.03.00/{service}", body, {"Content-Type": "text/xml; charset=ISO-8859-1"},
+                    refused_status=200, label=f"SOAP {service}")
+
+
 def _read(label: str, path: Callable, refused: int = 404, owner: int = 200) -> Endpoint:
     return Endpoint("GET", path, _nothing, {}, refused, owner, f"GET {label}")
 
@@ -76,7 +88,15 @@ ENDPOINTS = [
           lambda db, w: f"/api/tiss/protocolos/{_protocol_of_a(db, w)}/demonstrativo?formato=xml", owner=409),
     _read("/api/tiss/protocolos", lambda _db, _w: "/api/tiss/protocolos", refused=200),
     _read("/api/tiss/pagamentos", lambda _db, _w: "/api/tiss/pagamentos", refused=200),
-    # Issue 13: Endpoint("POST", "/soap/tiss/lote", _soap_envelope_of_a, {"Content-Type": "text/xml"}),
+    # Issue 13, the SOAP web services: B's token with A's records (and A as the sender) is a TISS refusal
+    # (5005, remetente não identificado) in a 200 SOAP answer; no token is a 401 SOAP Fault.
+    _soap("tissLoteGuias", lambda db, w: envelopes.from_message(_lot_of_a(db, w), "loteGuiasWS", "loteGuias",
+                                                                 "loteGuias")),
+    _soap("tissSolicitacaoStatusProtocolo",
+          lambda db, w: envelopes.status_request(_code_of_a(db, w), _protocol_of_a(db, w))),
+    _soap("tissCancelaGuia", lambda db, w: envelopes.cancel_lot_request(_code_of_a(db, w), _lot_number_of_a(db, w))),
+    _soap("tissSolicitacaoDemonstrativoRetorno",
+          lambda db, w: envelopes.analysis_statement_request(_code_of_a(db, w), _protocol_of_a(db, w))),
 ]
 
 
