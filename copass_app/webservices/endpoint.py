@@ -166,8 +166,7 @@ def _sender_issue(request: etree._Element, access: ApiAccess) -> LotIssue | None
     origin = request.find(f"{_A}cabecalho/{_A}origem/{_A}identificacaoPrestador")
     if origin is None:
         return None
-    sent = {local.rpartition("}")[2]: (local_text or "").strip()
-            for local, local_text in ((child.tag, child.text) for child in origin if isinstance(child.tag, str))}
+    sent = {child.tag.rpartition("}")[2]: (child.text or "").strip() for child in origin if isinstance(child.tag, str)}
     sent_by = sent.get("codigoPrestadorNaOperadora") or sent.get("CNPJ") or sent.get("CPF") or ""
     if sent_by == access.provider_code:
         return None
