@@ -183,7 +183,7 @@ def _login(page, base: str) -> None:
     page.get_by_label("Usuário").fill("clinica")
     page.get_by_label("Senha").fill("demo1234")
     page.click("#login-submit")
-    page.wait_for_url("**/guias")
+    page.wait_for_url("**/painel")  # the provider's home
 
 
 def _open_billing(page, base: str) -> int:

@@ -17,6 +17,7 @@ from copass_app.pages.audit import audit_page
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
 from copass_app.pages.critique import critique_page
+from copass_app.pages.dashboard import dashboard_page, staff_dashboard_page
 from copass_app.pages.guides import guides_page
 from copass_app.pages.integration import integration_page
 from copass_app.pages.login import login_page
@@ -35,6 +36,7 @@ from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
 from copass_app.state.critique import CritiqueState
+from copass_app.state.dashboard import ProviderDashboardState, StaffDashboardState
 from copass_app.state.guard import EventArgumentGuard
 from copass_app.state.guides import GuidesState
 from copass_app.state.home import HomeState
@@ -58,6 +60,8 @@ def _redirecting() -> rx.Component:
 PAGES = {
     routes.HOME.path: (_redirecting, HomeState.on_load),
     routes.LOGIN.path: (login_page, LoginState.on_load),
+    routes.DASHBOARD.path: (dashboard_page, ProviderDashboardState.on_load),
+    routes.STAFF_DASHBOARD.path: (staff_dashboard_page, StaffDashboardState.on_load),
     routes.GUIDES.path: (guides_page, GuidesState.on_load),
     routes.BILLING.path: (billing_page, BillingState.on_load),
     routes.XML_UPLOAD.path: (upload_page, UploadState.on_load),

@@ -34,6 +34,8 @@ class Route:
 
 HOME = Route("/", "Portal do Prestador", Audience.PUBLIC)
 LOGIN = Route("/login", "Entrar", Audience.PUBLIC)
+DASHBOARD = Route("/painel", "Painel", Audience.PROVIDER, MenuEntry("Início", "Painel"))
+STAFF_DASHBOARD = Route("/operadora/painel", "Painel da operadora", Audience.STAFF, MenuEntry("Início", "Painel"))
 GUIDES = Route("/guias", "Procedimentos solicitados", Audience.PROVIDER,
                MenuEntry("Solicitação", "Procedimentos solicitados"))
 BILLING = Route("/faturamento", "Faturamento de atendimentos", Audience.PROVIDER,
@@ -82,11 +84,12 @@ STAFF_REPORTS = (STAFF_REPORT_NF, STAFF_REPORT_STATEMENTS, STAFF_REPORT_EXTRATO,
 
 # In menu order; later issues add their routes here.
 ROUTES: tuple[Route, ...] = (
-    HOME, LOGIN, GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
+    HOME, LOGIN, DASHBOARD, STAFF_DASHBOARD,
+    GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
     PROVIDER_PAYMENTS, STAFF_HOME, RECEIVED_BATCHES,
     BATCH_ANALYSIS, APPEALS_QUEUE, PAYMENTS, CRITIQUE, AUDIT, *PROVIDER_REPORTS, *STAFF_REPORTS, ACCOUNT,
 )
-PROVIDER_HOME = GUIDES
+PROVIDER_HOME = DASHBOARD
 APP_NAME = "Portal do Prestador"
 
 

@@ -67,6 +67,9 @@ def _row(row: BatchLine) -> rx.Component:
         actions_cell(
             rx.button(rx.icon("file-down", size=14), "Protocolo", size="1", variant="soft",
                       on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
+            rx.button(rx.icon("file-code", size=14), "XML TISS", size="1", variant="soft",
+                      on_click=BatchesState.download_xml(row.id), class_name="batch-xml",
+                      aria_label="XML TISS do lote " + row.protocol),
             rx.cond(row.can_reverse, _reverse_button(row)),
         ),
         class_name="batch-row",

@@ -269,6 +269,11 @@ class BatchesState(PagedState, rx.State):
         return await download_file(self, "protocol", batch_id)
 
     @rx.event
+    async def download_xml(self, batch_id: str):
+        """The batch's TISS XML (ENVIO_LOTE_GUIAS 4.03.00), however it came in: to keep or send again."""
+        return await download_file(self, "batch_xml", batch_id)
+
+    @rx.event
     async def download_statement(self, kind: str, batch_id: str):
         """The batch's TISS files of the money half (each service checks the owner and audits the download)."""
         if kind not in STATEMENTS:

@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from copass_app.routes import Audience
-from copass_app.services import audit, batches, xml_lots
+from copass_app.services import audit, batches, lot_export, xml_lots
 from copass_app.services.access import Actor
 from copass_app.state.auth import call_service, record_id
 
@@ -21,6 +21,7 @@ FETCHERS = {
     "original": (xml_lots.original_file, "application/xml", None, "arquivo XML enviado"),
     "receipt": (xml_lots.protocol_receipt_xml, "application/xml", None, "protocolo de recebimento (XML)"),
     "protocol": (batches.protocol_pdf, "application/pdf", "batch", "protocolo (PDF)"),
+    "batch_xml": (lot_export.batch_xml, "application/xml", None, "XML TISS do lote"),
 }
 
 Fetch = Callable[[Session, Actor], tuple[str, bytes]]

@@ -58,7 +58,7 @@ def test_every_page_has_no_serious_accessibility_violation(sized_page, live_app,
     expect(page.locator("#not-found")).to_be_visible()
     problems += blocking_violations(page, "404")
     login(page, base, USERS[audience])
-    page.wait_for_url(re.compile(r"/(guias|operadora)$"))
+    page.wait_for_url(re.compile(r"/(painel|operadora)$"))
     for path in pages_of(audience):
         page.goto(f"{base}{path}")
         settled(page)
@@ -73,7 +73,8 @@ def test_every_page_has_no_serious_accessibility_violation(sized_page, live_app,
 def test_the_guide_detail_and_a_confirmation_have_no_serious_violation(page, live_app):
     base = live_app["url"]
     login(page, base, "clinica")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))  # the provider's home: the Painel
+    page.goto(f"{base}/guias")
     settled(page)
     page.locator(".guide-link").first.click()
     expect(page.locator("#guide-detail")).to_be_visible()

@@ -48,7 +48,7 @@ def _add_from_catalog(page, card, button: str, term: str) -> None:
 def test_clinic_bills_on_the_web_then_reverses(page, live_app):
     base = live_app["url"]
     login(page, base, "clinica")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/faturamento")
     today = date.today()
     page.fill("#period-start", (today - timedelta(days=40)).isoformat())

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_running_portal_keeps_its_env_json(page, live_app, checkout_env_json):
     login(page, live_app["url"], "clinica")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     expect(page.locator("#conteudo")).to_be_visible()
     # Before, the tests' `reflex run` rewrote it with its own port: the developer's page at :3000
     # then called a backend that did not exist ("Cannot connect to server").

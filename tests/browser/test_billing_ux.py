@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def _open(page, base, days=40):
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/faturamento")
     today = date.today()
     page.fill("#period-start", (today - timedelta(days=days)).isoformat())

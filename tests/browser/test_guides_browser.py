@@ -39,7 +39,8 @@ def test_wrong_password_shows_a_message(page, live_app):
 def test_clinic_filters_denied_guides_opens_one_and_logs_out(page, live_app):
     base = live_app["url"]
     login(page, base, "clinica")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))  # the provider's home: the Painel
+    page.goto(f"{base}/guias")
     expect(page.locator("#provider-name")).to_have_text("Clínica São Lucas de Especialidades Ltda")
     expect(page.locator(".guide-row").first).to_be_visible()
 
@@ -81,6 +82,6 @@ def test_staff_cannot_open_provider_pages_and_provider_cannot_open_staff_pages(p
     page.wait_for_url(re.compile(r"/operadora$"))
     page.click("#logout")
     login(page, base, "hospital")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/operadora")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))

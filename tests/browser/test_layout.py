@@ -68,7 +68,7 @@ def test_no_page_scrolls_sideways_and_sair_is_reachable(sized, live_app, viewpor
     no_sideways_scroll(page)
     shoot(page, f"login-{viewport['width']}")
     login(page, base, USERS[audience])
-    page.wait_for_url(re.compile(r"/(guias|operadora)$"))
+    page.wait_for_url(re.compile(r"/(painel|operadora)$"))
     for path in pages_of(audience):
         page.goto(f"{base}{path}")
         settled(page)
@@ -81,7 +81,7 @@ def test_on_a_phone_the_menu_is_a_drawer(sized, live_app):
     base = live_app["url"]
     page = sized(PHONE)
     login(page, base, USERS[Audience.PROVIDER])
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     settled(page)
     expect(page.get_by_role("link", name="Envios de XML")).to_be_hidden()  # no sidebar on a phone
     page.get_by_role("button", name="Menu").click()
@@ -99,7 +99,7 @@ def test_on_a_phone_the_menu_is_a_drawer(sized, live_app):
 def test_on_a_laptop_the_sidebar_shows_and_there_is_no_menu_button(sized, live_app):
     page = sized(LAPTOP)
     login(page, live_app["url"], USERS[Audience.PROVIDER])
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     expect(page.get_by_role("link", name="Envios de XML")).to_be_visible()
     expect(page.locator("#menu-button")).to_be_hidden()
 
@@ -124,7 +124,7 @@ def test_row_actions_are_visible_without_a_sideways_scroll(sized, live_app, tmp_
     base = live_app["url"]
     page = sized(viewport)
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     lot = tmp_path / f"lote-88{viewport['width']:04d}.xml"
     _valid_lot(live_app, lot, f"88{viewport['width']:04d}")
     _upload(page, base, lot)

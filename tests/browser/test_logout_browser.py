@@ -29,7 +29,8 @@ def test_after_sair_and_a_reload_no_patient_of_the_previous_user_reaches_the_tab
     base = live_app["url"]
     frames = _frames(page)
     login(page, base, "clinica")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))  # the provider's home: the Painel
+    page.goto(f"{base}/guias")
     row = page.locator(".guide-row").first
     expect(row).to_be_visible()
     patient = row.locator("td").nth(2).locator("span, p").first.inner_text().strip()
@@ -56,7 +57,7 @@ def test_after_sair_and_a_reload_no_patient_of_the_previous_user_reaches_the_tab
     # Logging in as someone else in the same tab starts from empty pages too.
     frames.clear()
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     expect(page.locator("#provider-name")).not_to_have_text("")
     page.wait_for_timeout(1000)
     assert not [frame for frame in frames if card in frame]

@@ -168,7 +168,7 @@ def test_batch_analysed_appealed_and_paid_end_to_end(browser, live_app):
     context, page, errors = _context(browser, LAPTOP)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         _menu(page, "Faturamento de atendimentos", "/faturamento")
         page.fill("#period-start", DAY.isoformat())
         page.fill("#period-end", DAY.isoformat())
@@ -278,7 +278,7 @@ def test_batch_analysed_appealed_and_paid_end_to_end(browser, live_app):
     context, page, errors = _context(browser, LAPTOP)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         _menu(page, "Faturamentos", "/acompanhamento")
         detail = _open_batch(page, base, protocol)
         expect(page.locator("#total-informed")).to_have_text(fmt.money(gross))
@@ -386,7 +386,7 @@ def test_batch_analysed_appealed_and_paid_end_to_end(browser, live_app):
     context, page, errors = _context(browser, LAPTOP)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         _menu(page, "Faturamentos", "/acompanhamento")
         detail = _open_batch(page, base, protocol)
         expect(detail).to_contain_text("Pagamento efetuado")

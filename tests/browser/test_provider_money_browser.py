@@ -97,7 +97,7 @@ def test_faturamento_shows_the_glosa_preview_of_the_checked_guides(browser, live
     context, page, errors = _context(browser, LAPTOP)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         page.goto(f"{base}/faturamento")
         today = clock.today()
         page.fill("#period-start", (today - timedelta(days=90)).isoformat())
@@ -123,7 +123,7 @@ def test_clinic_sees_the_glosa_appeals_it_and_follows_it(browser, live_app):
     context, page, errors = _context(browser, LAPTOP)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         detail = _open_batch(page, base, protocol)
         history = page.locator("#batch-history")
         for status in ("Recebido", "Em análise", "Liberado"):
@@ -182,7 +182,7 @@ def test_clinic_sees_the_glosa_appeals_it_and_follows_it(browser, live_app):
     context, page, errors = _context(browser, PHONE)
     try:
         login(page, base, "clinica")
-        page.wait_for_url(re.compile(r"/guias$"))
+        page.wait_for_url(re.compile(r"/painel$"))
         detail = _open_batch(page, base, protocol)
         expect(detail.locator(".item-appeal").first).to_contain_text("Pendente")
         _no_sideways_scroll(page)

@@ -44,7 +44,7 @@ def _send(page, path: Path) -> None:
 def test_lab_uploads_valid_and_invalid_lots(page, live_app, tmp_path):
     base = live_app["url"]
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/envio-xml")
 
     valid = tmp_path / "lote-880001.xml"
@@ -77,7 +77,7 @@ def test_lab_uploads_valid_and_invalid_lots(page, live_app, tmp_path):
 def test_staff_processing_ends_the_providers_estorno(page, live_app, tmp_path):
     base = live_app["url"]
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/envio-xml")
     lot = tmp_path / "lote-880002.xml"
     _valid_lot(live_app, lot, "880002")
@@ -111,7 +111,7 @@ def test_staff_processing_ends_the_providers_estorno(page, live_app, tmp_path):
     page.click("#logout")
 
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/acompanhamento")
     row = page.locator(".batch-row", has_text=number)
     expect(row).to_contain_text("Em análise")
@@ -123,7 +123,7 @@ def test_an_estorno_asks_first_and_a_refused_one_shows_the_stored_state(page, br
     estorno leaves the row showing "Em análise" without "Estornar"."""
     base = live_app["url"]
     login(page, base, "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/envio-xml")
     lot = tmp_path / "lote-880003.xml"
     _valid_lot(live_app, lot, "880003")

@@ -67,6 +67,13 @@ WHO_MAY_ACT: dict[str, str] = {
     "BillingState.pick": TAB_ONLY,
     "BillingState.set_quantity": TAB_ONLY,
     "BillingState.set_unit_value": TAB_ONLY,
+    "AttendancesState.new_attendance": TAB_ONLY,
+    "AttendancesState.set_guide_type": TAB_ONLY,
+    "AttendancesState.cancel_edit": TAB_ONLY,
+    "AttendancesState.pick": TAB_ONLY,
+    "AttendancesState.set_quantity": TAB_ONLY,
+    "AttendancesState.set_unit_value": TAB_ONLY,
+    "ClosingState.toggle_row": TAB_ONLY,
 }
 SETVAR = "setvar"  # Reflex's, on every state: sets a var through its own `set_<var>` only (tab-only)
 
@@ -79,6 +86,7 @@ ID_KINDS = {
     "token_id": ("token",),
     "extra_item_id": ("extra_item",),
     "record": ("upload", "refused_upload", "batch"),
+    "attendance_id": ("typed_attendance", "guide"),
 }
 ALL_KINDS = ("guide", "draft_guide", "extra_item", "batch", "xml_batch", "upload", "refused_upload", "token")
 PLAIN_FORM = {"date_from": "", "date_to": "", "beneficiary": "", "guide_number": "", "status": "todas",
@@ -107,6 +115,10 @@ VALUES = {
     "file_name": ["lote.xml"],
     "progress": [{"progress": 0.5}],
     "user": [{"name": "Intruso", "login": "intruso", "provider_name": "Operadora", "is_staff": True}],
+    # Digitação de atendimentos: a field of the form, a procedure line's field, a guide type.
+    "name": ["professional.cbos", "performed_on"],
+    "field": ["quantity", "unit_value"],
+    "guide_type": ["CONSULTA", "SP_SADT"],
 }
 JUNK = ["²", "1" * 23, None, [], {}, "<script>alert(1)</script>", 3.5]
 

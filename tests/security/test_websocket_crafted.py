@@ -159,7 +159,8 @@ def _leaked(secrets, texts) -> list[str]:
 def test_crafted_events_naming_clinicas_records_from_laboratorios_page(page, live_app, clinica):
     frames, sent = watch_frames(page)
     login(page, live_app["url"], "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))  # the provider's home: the Painel
+    page.goto(f"{live_app['url']}/guias")
     expect(page.locator(".guide-row").first).to_be_visible()
     engine = _engine(live_app)
     before = guarded_snapshot(engine)
@@ -191,7 +192,7 @@ def test_crafted_events_naming_clinicas_records_from_laboratorios_page(page, liv
     assert not page.get_by_text("Lote estornado").count()
     # The staff handler, from a provider's page: sent to the provider's home, nothing started.
     send(page, ReceivedBatchesState, "start_analysis", {"batch_id": str(clinica.batch)})
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     assert not page.get_by_text("Análise iniciada").count()
     # A wrongly typed one: the guard's toast, nothing run.
     send(page, GuidesState, "sort_by", {"column": []})
@@ -243,7 +244,7 @@ def test_upload_route_with_no_session_stores_nothing_and_says_nothing(live_app, 
 
 def test_upload_route_as_laboratorio_with_clinicas_guide_is_refused_as_not_found(page, live_app, clinica):
     login(page, live_app["url"], "laboratorio")
-    page.wait_for_url(re.compile(r"/guias$"))
+    page.wait_for_url(re.compile(r"/painel$"))
     client_token = page.evaluate("() => window.sessionStorage.getItem('token')")
     assert client_token
     engine = _engine(live_app)

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from copass_app import clock
 from copass_app.models import Batch, Protocol, Role, User, UserSession
-from copass_app.services import api_tokens, auth, billing, xml_lots
+from copass_app.services import api_tokens, attendances, auth, billing, xml_lots
 from copass_app.services.auth import actor_for_user
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.unit_of_work import perform
@@ -39,6 +39,7 @@ class Records:
     upload: int  # an accepted XML upload (original file, receipt)
     refused_upload: int  # a refused one (error report)
     token: int  # a live API token
+    typed_attendance: int = 0  # a consulta typed on "Digitação de atendimentos", still open ("digitado")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,14 +89,20 @@ def _provider_records(factory, db, provider, user, *, lot: str, patient: str) ->
 
     extra_id = perform(draft_with_item)
     token = perform(lambda db: api_tokens.create_token(db, actor, f"ERP sigiloso {lot}"))
+    typed = perform(lambda db: attendances.create_attendance(db, actor, attendances.AttendanceInput(
+        guide_type="CONSULTA", competence=f"{today:%Y-%m}", card_number=beneficiary.card_number,
+        performed_on=today, accident_indication="9", care_regime="01", consultation_type="1",
+        professional=attendances.ProfessionalInput(f"Dra. Sigilosa {lot}", "06", "123456", "35", "225125"),
+        procedures=[attendances.ProcedureInput("10101012", "1", "100,00")])))
     batch = db.get(Batch, batch_id)
     db.expire_all()
     protocol = db.exec(select(Protocol.number).where(Protocol.batch_id == batch_id)).first() or batch.protocol_number
     secrets = [patient, beneficiary.card_number, plain.authorization_password, plain.provider_guide_number,
-               provider.name, protocol, accepted.protocol_number or "", f"lote-{lot}.xml", f"ERP sigiloso {lot}"]
+               provider.name, protocol, accepted.protocol_number or "", f"lote-{lot}.xml", f"ERP sigiloso {lot}",
+               f"Dra. Sigilosa {lot}", typed.number]
     records = Records(guide=plain.id, draft_guide=drafted.id, extra_item=extra_id, batch=batch_id,
                       xml_batch=accepted.batch_id, upload=accepted.upload_id, refused_upload=refused.upload_id,
-                      token=token.id)
+                      token=token.id, typed_attendance=typed.guide_id)
     return records, [s for s in secrets if s], token.token
 
 

@@ -13,7 +13,7 @@ Provider B: one batch analysed in March without glosa; provider C: one with a gl
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,7 @@ from copass_app.models import BatchStatus
 from copass_app.services import appeals, batches, dashboard, payments
 from copass_app.services.dashboard import MIN_PROVIDERS_FOR_AVERAGE, provider_dashboard, staff_dashboard
 from copass_app.services.errors import DomainError, NotFound, PermissionDenied
+from copass_app.services.reports import ReportFilters, glosas_by_reason, payment_statements
 from copass_app.tiss import codes
 from tests.services.money_helpers import analyse, bill, clinic, glosas_of, staff_actor
 
@@ -213,3 +214,52 @@ def test_only_providers_open_a_providers_dashboard_and_only_staff_the_operators(
         staff_dashboard(db, world["a"].actor)
     with pytest.raises(NotFound, match="Prestador não encontrado"):
         staff_dashboard(db, world["staff"], 12, 999_999)
+
+
+# --- the dashboard's numbers are the reports' --------------------------------------------------------
+
+
+def _month_filters(first: date, last: date, provider_id: int | None = None) -> ReportFilters:
+    return ReportFilters(provider_id=provider_id, date_from=first, date_to=last)
+
+
+def test_each_month_of_the_dashboard_equals_the_glosa_and_payment_reports_of_that_month(world, db):
+    """Glosa, analysed value, rate and reasons: Relatório de glosas (analysis dates); paid: Demonstrativos de
+    pagamento (payment dates, net); approved = analysed − glosa of the same batches."""
+    for who in (world["a"].actor, world["b"].actor, world["staff"]):
+        with at(2026, 4, 10):
+            board = provider_dashboard(db, who, 6) if not who.is_staff else staff_dashboard(db, who, 6)
+            for m, end in zip(board.months, dashboard.month_starts(date(2026, 4, 10), 6)[1:], strict=True):
+                last = end - timedelta(days=1)
+                glosas = glosas_by_reason(db, who, _month_filters(m.month, last), page_size=100)
+                paid = payment_statements(db, who, _month_filters(m.month, last))
+                assert (m.glosa, m.analysed) == (glosas.totals.value, glosas.totals.billed), m
+                assert m.approved == glosas.totals.billed - glosas.totals.value
+                assert m.glosa_rate == (glosas.totals.share * 100 if glosas.totals.billed else None)
+                assert (m.paid, m.payments) == (paid.totals.net, paid.totals.count), m
+        whole = glosas_by_reason(db, who, _month_filters(board.months[0].month, date(2026, 4, 30)), page_size=100)
+        assert [(r.code, r.count, r.value) for r in board.reasons] == [
+            (r.reason_code, r.count, r.value) for r in whole.page.rows][:dashboard.TOP_REASONS]
+        assert [r.share for r in board.reasons] == [r.share * 100 for r in whole.page.rows][:dashboard.TOP_REASONS]
+
+
+def test_a_month_billed_analysed_and_paid_at_once_equals_its_payment_statement_line_by_line(factory, db):
+    staff, who = staff_actor(factory), clinic(factory, "Clínica Mês Fechado")
+    with at(2026, 5, 4):
+        first, second = bill(factory, db, who, items=ITEMS), bill(factory, db, who, items=ITEMS)
+    with at(2026, 5, 6):
+        analyse(db, staff, first, {0: D("100.00")})
+        analyse(db, staff, second, {1: D("12.34")})
+    with at(2026, 5, 28):
+        payments.register_payment(db, staff, who.provider.id, batch_ids=[first, second], appeal_ids=[],
+                                  paid_on="28/05/2026")
+        db.commit()
+        may = provider_dashboard(db, who.actor, 6).this_month
+        statement = payment_statements(db, who.actor, _month_filters(date(2026, 5, 1), date(2026, 5, 31)))
+    totals = statement.totals
+    # 2 × 1.050,00 billed; glosa 112,34; approved 1.987,66: IRRF 29,81 + PIS 12,92 + COFINS 59,63
+    # + CSLL 19,88 + ISS 39,75 = 161,99 withheld; net 1.825,67.
+    assert (may.billed, may.glosa, may.approved, may.paid) == (
+        D("2100.00"), D("112.34"), D("1987.66"), D("1825.67"))
+    assert (totals.presented, totals.glosa, totals.approved, totals.net) == (
+        may.billed, may.glosa, may.approved, may.paid)

@@ -82,7 +82,7 @@ def test_checking_a_password_leaves_the_loop_free(factory):
         return event, took
 
     event, took = asyncio.run(scenario())
-    assert says(event, "/guias")
+    assert says(event, "/painel")
     # argon2 took `took` seconds, yet the loop never stopped for more than a fraction of it.
     assert max(gaps) < max(took / 2, 0.02), (max(gaps), took)
 
@@ -94,7 +94,7 @@ def test_no_session_goes_to_the_login_and_the_wrong_role_to_its_home(factory, lo
     assert says(asyncio.run(staff_tab.on_load()), "/operadora")
     provider_tab = browser_tab(GuidesState, login(factory.provider()))
     result, event = asyncio.run(call_service(provider_tab, lambda db, actor: "lista", audience=Audience.STAFF))
-    assert result is None and says(event, "/guias")
+    assert result is None and says(event, "/painel")
 
 
 def test_a_refusal_is_a_toast_and_what_the_action_wrote_is_rolled_back(factory, login, db):

@@ -64,7 +64,7 @@ def test_a_login_as_someone_else_in_the_same_tab_starts_from_empty_pages(db, fac
     other = factory.user(factory.provider(name="Laboratório B"), login="laboratorio")
     login_state = asyncio.run(tab.get_state(LoginState))
     event = asyncio.run(login_state.submit({"login": "laboratorio", "password": PASSWORD}))
-    assert says(event, "/guias")
+    assert says(event, "/painel")
     assert not _holds(tab, "Maria Sigilosa")
     auth = asyncio.run(tab.get_state(AuthState))
     assert auth.user_login == "laboratorio" and auth.session_token != old_token

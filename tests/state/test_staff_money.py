@@ -243,9 +243,9 @@ def test_a_provider_opening_the_analysis_is_sent_home_with_nothing_of_the_batch(
     batch_id = batch_over_quantity(factory, db, who)
     tab = at(browser_tab(AnalysisState, login(who.provider)), f"/operadora/lotes/{batch_id}")
     event = run(tab.on_load())
-    assert "/guias" in str(event) and tab.guides == [] and tab.head.protocol == ""
+    assert "/painel" in str(event) and tab.guides == [] and tab.head.protocol == ""
     event = run(tab.start_analysis())
-    assert "/guias" in str(event)
+    assert "/painel" in str(event)
     assert db.get(Batch, batch_id, populate_existing=True).status == BatchStatus.RECEBIDO
     assert not db.exec(select(AuditLog).where(AuditLog.action == "batch.start_analysis")).all()
 

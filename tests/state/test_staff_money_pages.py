@@ -71,7 +71,7 @@ def test_a_provider_cannot_save_critique_rules(factory, db, login):
     tab = browser_tab(CritiqueState, login(factory.provider()))
     tab.set_enabled("duplicate", False)
     event = run(tab.save())
-    assert "/guias" in str(event) or not tab.rows
+    assert "/painel" in str(event) or not tab.rows
     assert db.exec(select(CritiqueSetting)).all() == []
 
 
@@ -154,7 +154,7 @@ def test_a_provider_cannot_register_a_payment(factory, db, login):
     tab = browser_tab(PaymentsState, login(who.provider))
     tab.provider_id = str(who.provider.id)
     event = run(tab.register())
-    assert "/guias" in str(event)
+    assert "/painel" in str(event)
     assert db.get(Batch, batch.id, populate_existing=True).status == BatchStatus.LIBERADO_PAGAMENTO
 
 
@@ -232,8 +232,8 @@ def test_a_provider_deciding_an_appeal_is_refused(factory, db, login):
     appeal = _appealed(factory, db, who, staff_actor(factory))
     tab = browser_tab(AppealsQueueState, login(who.provider))
     event = run(tab.on_load())
-    assert "/guias" in str(event) and tab.rows == []
+    assert "/painel" in str(event) and tab.rows == []
     tab.decision_appeal.id, tab.decision = appeal.id, "accept"
     event = run(tab.confirm_decision())
-    assert "/guias" in str(event)
+    assert "/painel" in str(event)
     assert db.get(Appeal, appeal.id, populate_existing=True).status == AppealStatus.PENDENTE
