@@ -13,9 +13,11 @@ from copass_app.pages.account import account_page
 from copass_app.pages.analysis import analysis_page
 from copass_app.pages.appeals import provider_appeals_page
 from copass_app.pages.appeals_staff import appeals_queue_page
+from copass_app.pages.attendances import attendances_page
 from copass_app.pages.audit import audit_page
 from copass_app.pages.batches import batches_page
 from copass_app.pages.billing import billing_page
+from copass_app.pages.closing import closing_page
 from copass_app.pages.critique import critique_page
 from copass_app.pages.dashboard import dashboard_page, staff_dashboard_page
 from copass_app.pages.guides import guides_page
@@ -32,9 +34,11 @@ from copass_app.state.account import AccountState
 from copass_app.state.analysis import AnalysisState
 from copass_app.state.appeals import ProviderAppealsState
 from copass_app.state.appeals_staff import AppealsQueueState
+from copass_app.state.attendances import AttendancesState
 from copass_app.state.audit import AuditState
 from copass_app.state.batches import BatchesState
 from copass_app.state.billing import BillingState
+from copass_app.state.closing import ClosingState
 from copass_app.state.critique import CritiqueState
 from copass_app.state.dashboard import ProviderDashboardState, StaffDashboardState
 from copass_app.state.guard import EventArgumentGuard
@@ -64,6 +68,8 @@ PAGES = {
     routes.STAFF_DASHBOARD.path: (staff_dashboard_page, StaffDashboardState.on_load),
     routes.GUIDES.path: (guides_page, GuidesState.on_load),
     routes.BILLING.path: (billing_page, BillingState.on_load),
+    routes.ATTENDANCES.path: (attendances_page, AttendancesState.on_load),
+    routes.CLOSING.path: (closing_page, ClosingState.on_load),
     routes.XML_UPLOAD.path: (upload_page, UploadState.on_load),
     routes.BATCHES.path: (batches_page, BatchesState.on_load),
     routes.UPLOAD_HISTORY.path: (upload_history_page, UploadHistoryState.on_load),

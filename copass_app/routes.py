@@ -40,6 +40,10 @@ GUIDES = Route("/guias", "Procedimentos solicitados", Audience.PROVIDER,
                MenuEntry("Solicitação", "Procedimentos solicitados"))
 BILLING = Route("/faturamento", "Faturamento de atendimentos", Audience.PROVIDER,
                 MenuEntry("Solicitação", "Faturamento de atendimentos"))
+ATTENDANCES = Route("/atendimentos", "Digitação de atendimentos", Audience.PROVIDER,
+                    MenuEntry("Principal › TISS", "Digitação de atendimentos"))
+CLOSING = Route("/atendimentos/fechamento", "Fechar atendimentos", Audience.PROVIDER,
+                MenuEntry("Principal › TISS", "Fechar atendimentos"))
 XML_UPLOAD = Route("/envio-xml", "Envio de arquivo XML", Audience.PROVIDER,
                    MenuEntry("Envio de arquivo XML", "Enviar lote XML"))
 API_TOKENS = Route("/integracao", "Integração (API)", Audience.PROVIDER,
@@ -85,7 +89,7 @@ STAFF_REPORTS = (STAFF_REPORT_NF, STAFF_REPORT_STATEMENTS, STAFF_REPORT_EXTRATO,
 # In menu order; later issues add their routes here.
 ROUTES: tuple[Route, ...] = (
     HOME, LOGIN, DASHBOARD, STAFF_DASHBOARD,
-    GUIDES, BILLING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
+    GUIDES, BILLING, ATTENDANCES, CLOSING, XML_UPLOAD, API_TOKENS, BATCHES, UPLOAD_HISTORY, PROVIDER_APPEALS,
     PROVIDER_PAYMENTS, STAFF_HOME, RECEIVED_BATCHES,
     BATCH_ANALYSIS, APPEALS_QUEUE, PAYMENTS, CRITIQUE, AUDIT, *PROVIDER_REPORTS, *STAFF_REPORTS, ACCOUNT,
 )
