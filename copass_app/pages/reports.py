@@ -79,10 +79,10 @@ def _row(S, actions: bool):
         cells = [rx.foreach(line.cells, lambda text, index: _cell(S, text, index))]
         if actions:
             cells.append(rx.table.cell(rx.hstack(
-                rx.link(rx.button("Detalhe", size="1", variant="soft"), href=line.detail_href,
-                        aria_label="Detalhe do pagamento"),
-                rx.link(rx.button("NF", size="1", variant="soft"), href=line.nf_href,
-                        aria_label="Valores para emissão de NF deste pagamento"),
+                rx.button(rx.link("Detalhe", href=line.detail_href, aria_label="Detalhe do pagamento",
+                                  underline="none"), as_child=True, size="1", variant="soft"),
+                rx.button(rx.link("NF", href=line.nf_href, aria_label="Valores para emissão de NF deste pagamento",
+                                  underline="none"), as_child=True, size="1", variant="soft"),
                 rx.button(rx.icon("file-code", size=12), "XML TISS", size="1", variant="soft",
                           on_click=S.download_statement(line.payment_id),
                           aria_label="Demonstrativo de pagamento TISS (XML)"),

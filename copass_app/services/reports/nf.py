@@ -5,6 +5,7 @@ values, each withholding as the payment recorded it, and the net. When the perio
 per provider for what is released and not yet paid ("a pagar"): the same figures, the withholdings computed
 now from the provider's tax profile by services/withholdings (the R$ 10,00 rule included).
 Totals are SQL sums over the whole filter (the pending lines are added to them), never the page's.
+With a competência, the payments are those that paid at least one batch of it (each with its whole figures).
 """
 
 from __future__ import annotations
