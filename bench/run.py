@@ -2,6 +2,7 @@
 
     python -m bench.run                 # everything
     python -m bench.run --only xml      # only some parts: guides billing xml validate analysis payments reports soap
+    python -m bench.run --only dashboard   # issue 11: the Painel of 50,000 guides and 24 months of payments
     python -m bench.run --only attendances   # issue 12: typing, closing, the XML of a batch
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports", "soap", "attendances")
+PARTS = ("guides", "billing", "xml", "validate", "analysis", "payments", "reports", "dashboard", "soap", "attendances")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import reports_bench
 
             ok &= reports_bench.run(engine)
+        if "dashboard" in parts:
+            from bench import dashboard_bench
+
+            ok &= dashboard_bench.run(engine)
         if "attendances" in parts:
             from bench import attendances_bench
 
