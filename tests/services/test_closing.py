@@ -185,3 +185,16 @@ def test_summary_shows_edits_until_closing(db, world):
                                                             procedures=[att.ProcedureInput("10101012", "1", "99,00")]))
     db.commit()
     assert closing.closing_summary(db, actor, COMPETENCE).rows[0].total == Decimal("249.00")
+
+
+def test_the_operators_critique_judges_a_typed_value_against_the_contracted_price(db, world):
+    """A typed value is the provider's own, not an authorized one: the analysis compares it with the catalog."""
+    from copass_app.services.critique import batch_findings
+
+    _, actor, patient = world
+    att.create_attendance(db, actor, consulta(patient, procedures=[att.ProcedureInput("10101012", "1", "200,00")]))
+    db.commit()
+    [closed] = closing.close_attendances(db, actor, COMPETENCE)
+    db.commit()
+    findings = batch_findings(db, db.get(Batch, closed.batch_id))
+    assert [(f.rule, f.reason_code, f.value) for f in findings] == [("value_above_contract", "1705", Decimal("50.00"))]

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from copass_app.dbtypes import to_money
@@ -34,6 +34,7 @@ from copass_app.models import (
     GuideItem,
     GuideType,
     Provider,
+    TypedAttendance,
 )
 from copass_app.services.billing.queries import billable, chosen, unbilled
 
@@ -126,9 +127,14 @@ def batch_contexts(db: Session, batch: Batch) -> list[GuideContext]:
         price in db.exec(
             select(BatchItem.id, BatchItem.batch_guide_id, BatchItem.table_code, BatchItem.code,
                    BatchItem.description, BatchItem.quantity, BatchItem.unit_value, BatchItem.total_value,
-                   GuideItem.authorized_qty, GuideItem.unit_value, CatalogItem.price)
+                   GuideItem.authorized_qty,
+                   # A typed attendance's value is the provider's own, not an authorized one: its contracted
+                   # price is the catalog's (none known: the value rule does not judge it).
+                   case((TypedAttendance.guide_id.is_not(None), CatalogItem.price), else_=GuideItem.unit_value),
+                   CatalogItem.price)
             .join(BatchGuide, BatchGuide.id == BatchItem.batch_guide_id)
             .outerjoin(GuideItem, GuideItem.id == BatchItem.guide_item_id)
+            .outerjoin(TypedAttendance, TypedAttendance.guide_id == GuideItem.guide_id)
             .outerjoin(CatalogItem, and_(CatalogItem.table_code == BatchItem.table_code,
                                          CatalogItem.code == BatchItem.code))
             .where(BatchGuide.batch_id == batch.id)
