@@ -298,3 +298,46 @@ def test_guide_type_of_a_typed_attendance_is_consulta_or_sadt(db, world):
     _, actor, patient = world
     view = att.create_attendance(db, actor, sadt(patient))
     assert db.get(Guide, view.guide_id).guide_type == GuideType.SP_SADT
+
+
+def test_a_procedure_removed_after_an_estorno_is_never_billed_again(db, world):
+    """Its row stays (the reversed batch's history points at it) with quantity 0, outside every total."""
+    from copass_app.services.batches import reverse_batch
+
+    _, actor, patient = world
+    view = att.create_attendance(db, actor, sadt(patient))
+    db.commit()
+    [first] = closing.close_attendances(db, actor, COMPETENCE)
+    db.commit()
+    reverse_batch(db, actor, first.batch_id)
+    db.commit()
+    edited = att.update_attendance(db, actor, view.guide_id, sadt(patient, procedures=[
+        att.ProcedureInput("40301630", "1", "8,20")]))
+    db.commit()
+    assert [(i.code, i.quantity) for i in edited.items] == [("40301630", 1)] and edited.total == Decimal("8.20")
+    rows = db.exec(select(GuideItem).where(GuideItem.guide_id == view.guide_id).order_by(GuideItem.id)).all()
+    assert [(r.code, r.performed_qty) for r in rows] == [("40301630", 1), ("40301630", 0)]
+    [second] = closing.close_attendances(db, actor, COMPETENCE)
+    db.commit()
+    assert second.total == Decimal("8.20")
+    assert [b.guide_item_id for b in db.exec(select(BilledItem))] == [rows[0].id]
+    with pytest.raises(DomainError) as caught:  # closed again: and a reversed one stays as history
+        att.delete_attendance(db, actor, view.guide_id)
+    assert second.protocol_number in caught.value.message
+
+
+def test_a_reversed_attendance_is_kept_as_history_not_deleted(db, world):
+    from copass_app.services.batches import reverse_batch
+
+    _, actor, patient = world
+    view = att.create_attendance(db, actor, consulta(patient))
+    db.commit()
+    [closed] = closing.close_attendances(db, actor, COMPETENCE)
+    db.commit()
+    reverse_batch(db, actor, closed.batch_id)
+    db.commit()
+    with pytest.raises(DomainError) as caught:
+        att.delete_attendance(db, actor, view.guide_id)
+    db.rollback()
+    assert "fica no histórico" in caught.value.message
+    assert db.get(TypedAttendance, view.guide_id) is not None
