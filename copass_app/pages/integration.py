@@ -17,7 +17,9 @@ from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.services.integration_guide import WS_SECURITY
 from copass_app.state.uploads import ApiTokensState
+from copass_app.vocabulary import UPLOAD_RESULT
 
+_ANSWERED, _REFUSED = UPLOAD_RESULT["accepted"].color, UPLOAD_RESULT["refused"].color
 HASH_RULE = ("O hash de cada mensagem é o MD5 da concatenação dos valores dos elementos (sem as tags, sem os "
              "espaços entre as tags e sem o próprio hash), com o texto em ISO-8859-1. Quando ele não confere, a "
              "resposta (código 5014) diz qual erro comum de cálculo o sistema cometeu.")
@@ -199,8 +201,8 @@ def _calls() -> list[rx.Component]:
                 rx.table.cell(c.at, white_space="nowrap"),
                 rx.table.cell(c.token),
                 rx.table.cell(rx.code(c.service, size="1")),
-                rx.table.cell(rx.badge(c.result, color_scheme=rx.cond(c.refused, "red", "green"),
-                                       high_contrast=True, white_space="normal")),
+                rx.table.cell(rx.badge(c.result, color_scheme=rx.cond(c.refused, _REFUSED, _ANSWERED),
+                                       variant="soft", high_contrast=True, white_space="normal")),
                 class_name="api-call-row",
             )),
             table_id="api-calls", actions=False,

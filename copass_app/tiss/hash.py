@@ -15,6 +15,7 @@ so the refusal tells the provider's IT what to fix.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import hashlib
 import re
@@ -102,14 +103,17 @@ SLIP_PHRASES = {
     "whitespace": "com os espaços e quebras de linha entre as tags",
     "escaped": "com os caracteres especiais escapados (&amp;, &lt;, &gt;) em vez dos próprios caracteres",
     "utf8": "com o texto codificado em UTF-8 em vez de ISO-8859-1",
+    "sha1": "com SHA-1 em vez de MD5",
+    "sha256": "com SHA-256 em vez de MD5",
+    "base64": "e escrito em Base64 em vez de hexadecimal",
     "mojibake": ("sobre o texto correto, mas o arquivo foi gravado em UTF-8 embora declare ISO-8859-1 "
                  "(o portal lê o conteúdo na codificação declarada)"),
 }
 _STANDARD = ("O padrão TISS calcula o MD5 da concatenação dos valores dos elementos, sem as tags, sem os "
              "espaços entre as tags e sem o epílogo, com o texto em ISO-8859-1: corrija o cálculo no sistema "
              "que gera o arquivo.")
-NO_SLIP = ("Nenhum dos erros comuns de cálculo (texto em UTF-8, espaços entre as tags, tags ou epílogo incluídos) "
-           "reproduz o hash informado: o arquivo pode ter sido alterado depois de gerado.")
+NO_SLIP = ("Nenhum dos erros comuns de cálculo (texto em UTF-8, espaços entre as tags, tags ou epílogo incluídos, "
+           "SHA em vez de MD5) reproduz o hash informado: o arquivo pode ter sido alterado depois de gerado.")
 
 _EPILOGO_START = re.compile(r"<(?:[\w.-]+:)?epilogo[\s/>]")
 _EPILOGO_END = re.compile(r"</(?:[\w.-]+:)?epilogo\s*>|<(?:[\w.-]+:)?epilogo\s*/>")
@@ -140,22 +144,43 @@ def diagnose_mismatch(data: bytes, declared: str, encoding: str | None = None) -
     """The first known slip whose calculation gives `declared`, or None.
 
     Runs only when the hash failed: it parses the file again keeping the whitespace between tags,
-    and hashes a few dozen variants of its text (values or whole XML, each in ISO-8859-1 and UTF-8).
+    and hashes a few dozen variants of its text (values or whole XML, each in ISO-8859-1 and UTF-8),
+    with the digest the declared value's form suggests (MD5, SHA-1 or SHA-256 in hex, MD5 in Base64).
     """
-    wanted = (declared or "").strip().lower()
-    if not wanted or data is None:
+    digest = _digest_of(declared or "")
+    if digest is None or data is None:
         return None
+    algorithm, written, wanted = digest
     for traits, text in _candidates(data, encoding or "UTF-8"):
         for extra, codec in (((), "iso-8859-1"), (("utf8",), "utf-8")):
-            if not traits + extra:
+            slip = traits + extra + algorithm
+            if not slip:
                 continue  # the standard's own calculation: the one that failed
             try:
                 payload = text.encode(codec)
             except UnicodeEncodeError:
                 continue
-            if hashlib.md5(payload).hexdigest() == wanted:
-                return HashSlip(_ordered(traits + extra))
+            if written(payload) == wanted:
+                return HashSlip(_ordered(slip))
     return None
+
+
+def _digest_of(declared: str):
+    """(algorithm traits, how the value is written, the value to match) for a declared hash, or None."""
+    value = declared.strip()
+    if re.fullmatch(r"[0-9a-fA-F]+", value):
+        algorithm = {32: hashlib.md5, 40: hashlib.sha1, 64: hashlib.sha256}.get(len(value))
+        if algorithm is None:
+            return None
+        traits = {40: ("sha1",), 64: ("sha256",)}.get(len(value), ())
+        return traits, lambda payload: algorithm(payload).hexdigest(), value.lower()
+    if len(value) == 24 and re.fullmatch(r"[A-Za-z0-9+/]{22}==", value):
+        return ("base64",), _md5_base64, value
+    return None
+
+
+def _md5_base64(payload: bytes) -> str:
+    return binascii.b2a_base64(hashlib.md5(payload).digest(), newline=False).decode()
 
 
 def _ordered(traits: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ Every file here is a real lot whose hash was computed the slip's way (tests/tiss
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 
@@ -47,6 +49,18 @@ def test_the_slip_that_reproduces_the_hash_is_named(build, pretty, traits):
     for trait, phrase in SLIP_PHRASES.items():
         assert (phrase in issue.message) == (trait in traits), trait
     assert NO_SLIP not in issue.message
+
+
+@pytest.mark.parametrize("digest, traits", [
+    (lambda payload: hashlib.sha256(payload).hexdigest(), ("sha256",)),
+    (lambda payload: hashlib.sha1(payload).hexdigest().upper(), ("sha1",)),
+    (lambda payload: base64.b64encode(hashlib.md5(payload).digest()).decode(), ("base64",)),
+])
+def test_another_digest_or_its_base64_is_named(digest, traits):
+    data = slips.lot()
+    issue = hash_issue(slips.with_hash(data, digest(slips.values(data).encode("iso-8859-1"))))
+    for trait, phrase in SLIP_PHRASES.items():
+        assert (phrase in issue.message) == (trait in traits), trait
 
 
 def test_a_file_changed_after_its_hash_gets_no_slip_named():
