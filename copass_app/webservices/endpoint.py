@@ -76,6 +76,10 @@ class Call:
     def actor(self) -> Actor:
         return self.access.actor
 
+    def record(self, db, result: str) -> None:
+        """The call's audit row inside the handler's unit of work (a read saves a transaction)."""
+        api_tokens.record_call(db, self.access, self.service, result, source=self.source)
+
     @property
     def party(self) -> ReceiptParty:
         return ReceiptParty(registro_ans=self.access.registro_ans, provider_code=self.access.provider_code)
@@ -86,6 +90,7 @@ class Answer:
     message: bytes | etree._Element  # the reply as a mensagemTISS the portal wrote (bytes, or its hashed tree)
     result: str  # for the audit row: "ok", "aceito — protocolo …", "recusado — 5014"
     status: int = 200
+    recorded: bool = False  # the handler wrote the call's audit row in its own unit of work (Call.record)
 
 
 Handler = Callable[[Call], Answer]
@@ -191,7 +196,8 @@ def _run(service: Service, access: ApiAccess, envelope: Envelope, source: str) -
                      "; ".join(errors[:5]))
         _record(access, service.name, "erro interno", source)
         return fault_bytes(SoapFault(BROKEN_REPLY, code="Server")), 500, "erro interno"
-    _record(access, service.name, answer.result, source)
+    if not answer.recorded:
+        _record(access, service.name, answer.result, source)
     return envelope_bytes(reply), answer.status, answer.result
 
 

@@ -45,17 +45,19 @@ def handle(call: Call) -> Answer:
         return refused(call, SHAPE, issues)
     number = request_text(call, "solicitacaoStatusProtocolo/numeroProtocolo")
 
-    def lookup(db) -> tuple[protocol_status.ProtocolStatus, bytes | None]:
+    def lookup(db) -> tuple[protocol_status.ProtocolStatus, bytes | None, str]:
         summary = protocol_status.protocol_summary(db, call.actor, number)  # owner-checked, one query
         cached = _answers.get((summary.version, call.party))
-        return (summary, cached) if cached else (protocol_status.protocol_status(db, call.actor, number), None)
+        status = summary if cached else protocol_status.protocol_status(db, call.actor, number)
+        result = f"ok — protocolo {status.protocol_number}: {status.status_label}"
+        call.record(db, result)
+        return status, cached, result
 
     try:
-        status, cached = perform(lookup)
+        status, cached, result = perform(lookup)
     except DomainError as error:
         return refused(call, SHAPE, [LotIssue(error.message, code=error.code or codes.PROTOCOL_NOT_FOUND)])
-    return Answer(situation_message(call, status, cached),
-                  f"ok — protocolo {status.protocol_number}: {status.status_label}")
+    return Answer(situation_message(call, status, cached), result, recorded=True)
 
 
 class _Answers:
