@@ -72,3 +72,24 @@ serve: install
 # Click-to-screen times in headless Chromium against the production build, from a private copy of .web.
 bench-browser: install browser-deps
 	$(BIN)/python -m bench.browser_bench
+
+# Past one server (README, "Vários servidores"): PostgreSQL at DATABASE_URL, Redis at REFLEX_REDIS_URL,
+# COPASS_WORKERS Granian workers on one port; nginx in front of several machines (deploy/nginx/).
+.PHONY: serve-cluster cluster-deps load test-cluster
+serve-cluster: install
+	scripts/serve_cluster.sh
+
+cluster-deps:
+	@command -v nginx >/dev/null && command -v redis-server >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server)
+
+# Simulated providers over the websocket (load/run.py); LOAD_ARGS="--url http://127.0.0.1:8000" for a
+# portal already running, otherwise it starts its own cluster (PostgreSQL copass_cluster, Redis db 3).
+LOAD_ARGS ?= --workers 2 --sessions 500 --seconds 300 --interval 5
+load: install
+	$(BIN)/python -m load.run $(LOAD_ARGS)
+
+# The cluster's smoke: two portals behind nginx (tests/cluster), then 2 workers, 50 sessions, 30 s.
+test-cluster: install cluster-deps
+	$(BIN)/pytest -q -m cluster tests/cluster
+	$(BIN)/python -m load.run --workers 2 --sessions 50 --seconds 30 --interval 5

@@ -39,7 +39,7 @@ from copass_app.services.access import Actor
 from copass_app.services.api_tokens import ApiAccess
 from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.payments import PaymentView
-from copass_app.services.unit_of_work import perform
+from copass_app.services.unit_of_work import BUSY, perform
 from copass_app.tiss import codes
 from copass_app.tiss.messages import ReceiptParty, build_lot_refusal
 from copass_app.tiss.messages.statements import AnalysedProtocol, PaymentStatementData
@@ -345,4 +345,12 @@ def api_app() -> Starlette:
     from copass_app.webservices import soap_routes
 
     routes += soap_routes()
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={DomainError: _unavailable})
+
+
+async def _unavailable(_request: Request, error: DomainError) -> Response:
+    """A refusal no route answered: the database busy or refusing connections (`perform`'s BUSY), told in
+    Portuguese as 503 with Retry-After (the caller's system sends again), not as a bare 500."""
+    if error.message == BUSY:
+        return PlainTextResponse(error.message, status_code=503, headers={"Retry-After": "5"})
+    return PlainTextResponse(error.message, status_code=500)

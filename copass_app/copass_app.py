@@ -7,6 +7,7 @@ import reflex as rx
 
 from copass_app import routes
 from copass_app.api import api_app
+from copass_app.backend_errors import backend_error_toast
 from copass_app.components.feedback import connection_banner
 from copass_app.components.shell import FAVICON
 from copass_app.pages.account import account_page
@@ -97,6 +98,7 @@ app = rx.App(
         rx.script(src="/scroll_regions.js"),  # assets/scroll_regions.js: wide tables scroll with the keyboard
     ],
     api_transformer=api_app(),
+    backend_exception_handler=backend_error_toast,  # Portuguese, not Reflex's English toast
 )
 # Crafted events whose arguments a handler cannot take get "Requisição inválida." and run nothing.
 app.add_middleware(EventArgumentGuard())
