@@ -29,6 +29,7 @@ from copass_app.models import Provider
 from copass_app.services import api_tokens
 from copass_app.services.access import Actor
 from copass_app.services.api_tokens import ApiAccess
+from copass_app.services.errors import DomainError
 from copass_app.services.unit_of_work import perform
 from copass_app.tiss import codes
 from copass_app.tiss.messages.receipts import ReceiptParty
@@ -58,6 +59,8 @@ _A = f"{{{TISS_NS}}}"
 SENDER_UNKNOWN = ("O remetente da mensagem ({sent_by}) não é o prestador do token de API ({code}). "
                   "Informe em cabecalho/origem/identificacaoPrestador o código do prestador na operadora "
                   "(ou o CNPJ/CPF) do prestador a quem o token pertence.")
+PROVIDER_MISMATCH = ("O prestador informado em dadosPrestador ({sent_by}) não é o prestador do token de API "
+                     "({code}).")
 BROKEN_REPLY = "Erro interno ao montar a resposta TISS. A operadora foi avisada; tente novamente mais tarde."
 
 
@@ -115,8 +118,23 @@ def refused(call: Call, shape: Shape, issues: list[LotIssue], *, title: str = "S
 
 def request_issues(call: Call, shape: Shape) -> list[LotIssue]:
     """Checks 1–4 of an upload, on the request: official schema, epilogo hash (5014, with the diagnosis of
-    the slip that explains a wrong one), tipoTransacao (3148) and Padrao (5028)."""
-    return list(validate_lot(call.message, transaction=shape.transaction).errors)
+    the slip that explains a wrong one), tipoTransacao (3148) and Padrao (5028); then the dadosPrestador of
+    the request, which must be the token's provider too (1203)."""
+    issues = list(validate_lot(call.message, transaction=shape.transaction).errors)
+    if not issues:
+        named = call.request.find(f"{_A}{shape.request_body}//{_A}dadosPrestador")
+        sent_by = next((c.text or "" for c in named if isinstance(c.tag, str)), "").strip() if named is not None else ""
+        if named is not None and not _is_provider(call.access, sent_by):
+            issues.append(LotIssue(PROVIDER_MISMATCH.format(sent_by=sent_by, code=call.access.provider_code),
+                                   code=codes.INVALID_PROVIDER, path=f"/{shape.request}/{shape.request_body}"))
+    return issues
+
+
+def _is_provider(access: ApiAccess, sent_by: str) -> bool:
+    """The token's provider, by its code at the operator or its CNPJ/CPF."""
+    if sent_by == access.provider_code:
+        return True
+    return bool(sent_by) and sent_by == perform(lambda db: db.get(Provider, access.actor.provider_id).document)
 
 
 def request_text(call: Call, path: str) -> str:
@@ -173,12 +191,8 @@ def _sender_issue(request: etree._Element, access: ApiAccess) -> LotIssue | None
         return None
     sent = {child.tag.rpartition("}")[2]: (child.text or "").strip() for child in origin if isinstance(child.tag, str)}
     sent_by = sent.get("codigoPrestadorNaOperadora") or sent.get("CNPJ") or sent.get("CPF") or ""
-    if sent_by == access.provider_code:
+    if _is_provider(access, sent_by):
         return None
-    if sent_by and not sent.get("codigoPrestadorNaOperadora"):
-        document = perform(lambda db: db.get(Provider, access.actor.provider_id).document)
-        if sent_by == document:
-            return None
     return LotIssue(SENDER_UNKNOWN.format(sent_by=sent_by or "não informado", code=access.provider_code),
                     code=codes.SENDER_NOT_IDENTIFIED, path="/cabecalho/origem/identificacaoPrestador")
 
@@ -246,7 +260,13 @@ def _process(service: Service, data: bytes, bearer: str, access: ApiAccess | Non
         refusal = _refusal_of_access(service, access)
         if refusal is not None:
             return refusal
-    body, status, _ = _run(service, access, envelope, source)
+    try:
+        body, status, _ = _run(service, access, envelope, source)
+    except DomainError as error:  # the database busy past its retries, say: the portal's message, no trace
+        return Reply(fault_bytes(SoapFault(error.message, code="Server")), 503)
+    except Exception:  # a bug of the portal: logged with its trace, answered as a server fault without it
+        logger.exception("%s: the request could not be answered", service.name)
+        return Reply(fault_bytes(SoapFault(BROKEN_REPLY, code="Server")), 500)
     return Reply(body, status)
 
 

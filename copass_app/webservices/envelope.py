@@ -116,26 +116,28 @@ def request_message(request: etree._Element, shape: Shape) -> bytes:
         if _XSI_TYPE in element.attrib:
             del element.attrib[_XSI_TYPE]
     root = etree.Element(_A + "mensagemTISS", nsmap={"ans": TISS_NS})
-    body = None
-    declared = ""
+    body = None  # the prestadorParaOperadora of the current run of message elements
     for child in request:
         if not isinstance(child.tag, str):
             continue
         name = child.tag.rpartition("}")[2] if child.tag.startswith(_A) else ""
-        if name == "cabecalho" and body is None:
-            root.append(_copy(child))
-        elif name == "hash":
-            declared = child.text or ""
-        elif name == "Signature":
+        if name == "Signature":
             continue  # an XML signature of the WS element does not sign the converted message
+        if name == "cabecalho":
+            root.append(_copy(child))
+            body = None
+        elif name == "hash":
+            el(el(root, "epilogo"), "hash", child.text or "")
+            body = None
         else:
+            # In the order they came: a WS element the schema refuses (hash before the body, an unknown or a
+            # repeated element) gives a mensagemTISS the same schema refuses, with the same names.
             if body is None:
                 body = el(root, "prestadorParaOperadora")
             copied = _copy(child)
             if name == shape.request_body:
                 copied.tag = _A + shape.message_request
             body.append(copied)
-    el(el(root, "epilogo"), "hash", declared)
     return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
 
 

@@ -85,3 +85,12 @@ def analysis_statement_request(sender: str, protocol: str) -> bytes:
         el(el(asked, "protocolos"), "numeroProtocolo", protocol)
 
     return request("solicitacaoDemonstrativoRetornoWS", "SOLIC_DEMONSTRATIVO_RETORNO", sender, fill)
+
+
+def rehashed(envelope: bytes) -> bytes:
+    """The request after an edit, with its hash computed again: only the edit is wrong."""
+    root = etree.fromstring(envelope)
+    element = root.find(f"{{{SOAP_NS}}}Body")[0]
+    element.find(A + "hash").text = ""
+    element.find(A + "hash").text = compute_hash(element)
+    return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from copass_app import clock
 from copass_app.models import AuditLog
-from copass_app.services import api_tokens
+from copass_app.services import api_tokens, protocol_status
 from copass_app.tiss import codes
 from copass_app.webservices.envelope import SOAP_NS, ws_errors
 from tests.webservices import envelopes
@@ -80,3 +80,30 @@ def test_without_a_valid_token_nothing_is_audited_as_a_call(db, soap_server, soa
     assert answer.status_code == 401 and b"Token de API" in answer.content
     assert answer.headers["www-authenticate"].startswith("Bearer")
     assert _calls(db) == []
+
+
+def test_dados_prestador_of_another_provider_is_refused_as_1203(soap_server, soap):
+    body = envelopes.status_request("100001", "209999999999")
+    body = body.replace(b"<ans:dadosPrestador><ans:codigoPrestadorNaOperadora>100001<",
+                        b"<ans:dadosPrestador><ans:codigoPrestadorNaOperadora>200002<")
+    body = envelopes.rehashed(body)
+    reply = _reply(_post(soap_server, STATUS, body, soap.token))
+    assert reply.findtext(".//{*}mensagemErro/{*}codigoGlosa") == codes.INVALID_PROVIDER
+
+
+def test_a_ws_element_out_of_order_is_a_schema_refusal(soap_server, soap):
+    root = etree.fromstring(envelopes.status_request("100001", "209999999999"))
+    element = root.find(f"{{{SOAP_NS}}}Body")[0]
+    element.insert(1, element.find("{*}hash"))  # hash before the body
+    reply = _reply(_post(soap_server, STATUS, etree.tostring(root), soap.token))
+    assert reply.findtext(".//{*}mensagemErro/{*}codigoGlosa") in (codes.NOT_TISS_MESSAGE, codes.CANNOT_VALIDATE)
+
+
+def test_a_failure_of_the_portal_is_a_server_fault_without_the_trace(soap_server, soap, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("segredo interno")
+
+    monkeypatch.setattr(protocol_status, "protocol_summary", broken)
+    answer = _post(soap_server, STATUS, envelopes.status_request("100001", "209999999999"), soap.token)
+    assert answer.status_code == 500 and b"<faultcode>soap:Server</faultcode>" in answer.content
+    assert b"segredo" not in answer.content and b"Traceback" not in answer.content
