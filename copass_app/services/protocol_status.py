@@ -81,9 +81,10 @@ class ProtocolStatus:
 
     @property
     def version(self) -> tuple:
-        """Changes whenever anything a status answer shows may change (the guides of a batch never do)."""
-        return (self.batch_id, self.status, self.analysed_at, self.glosa_value, self.approved_value,
-                self.guide_count)
+        """Changes whenever anything a status answer shows may change (the guides of a batch never do); the
+        moment of receipt keeps a database rebuilt with the same ids (demo reset, restore) from matching."""
+        return (self.batch_id, self.protocol_number, self.lot_number, self.received_at, self.status,
+                self.analysed_at, self.glosa_value, self.approved_value, self.guide_count)
 
     @property
     def analysed(self) -> bool:
