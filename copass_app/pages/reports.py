@@ -79,8 +79,9 @@ def _row(S, actions: bool):
         cells = [rx.foreach(line.cells, lambda text, index: _cell(S, text, index))]
         if actions:
             cells.append(rx.table.cell(rx.hstack(
-                rx.button(rx.link("Detalhe", href=line.detail_href, aria_label="Detalhe do pagamento",
-                                  underline="none"), as_child=True, size="1", variant="soft"),
+                rx.cond(line.detail_href != "", rx.button(
+                    rx.link("Detalhe", href=line.detail_href, aria_label="Detalhe do pagamento", underline="none"),
+                    as_child=True, size="1", variant="soft")),
                 rx.button(rx.link("NF", href=line.nf_href, aria_label="Valores para emissão de NF deste pagamento",
                                   underline="none"), as_child=True, size="1", variant="soft"),
                 rx.button(rx.icon("file-code", size=12), "XML TISS", size="1", variant="soft",

@@ -93,7 +93,8 @@ def screen_report(db, actor, kind: ReportKind, view: str, filters: ReportFilters
     """One page of the report as text cells, with its totals line (runs inside call_service)."""
     report = _fetch(kind, view)(db, actor, filters, page=page)
     table = _table(kind, view, report, clock.local_now())
-    detail = routes.PAYMENTS.path if actor.is_staff else routes.PROVIDER_PAYMENTS.path
+    # The provider's Pagamentos opens a payment named in its address; the staff's page does not (yet).
+    detail = "" if actor.is_staff else routes.PROVIDER_PAYMENTS.path
     nf = (routes.STAFF_REPORT_NF if actor.is_staff else routes.REPORT_NF).path
     lines = []
     for row, values in zip(report.page.rows, table.rows, strict=True):
@@ -101,7 +102,7 @@ def screen_report(db, actor, kind: ReportKind, view: str, filters: ReportFilters
         lines.append(ReportLine(
             cells=[display(values.get(c.key), c.kind) for c in table.columns],
             payment_id=str(payment_id or ""),
-            detail_href=f"{detail}?pagamento={payment_id}" if payment_id else "",
+            detail_href=f"{detail}?pagamento={payment_id}" if payment_id and detail else "",
             nf_href=f"{nf}?pagamento={payment_id}" if payment_id else ""))
     totals = [display(table.totals[c.key], c.kind) if c.key in table.totals else "" for c in table.columns]
     totals[0] = totals[0] or table.totals_label

@@ -117,7 +117,9 @@ def test_staff_pick_a_provider(factory, db, login):
     assert tab.total == 2
     run(tab.apply_filters({"provider": str(other.provider.id)}))
     assert tab.total == 1 and tab.provider_label.startswith("Clínica B") and tab.totals[-1] == "R$ 100,00"
-    assert tab.rows[0].detail_href == ""  # still to be paid: no payment to open
+    assert tab.rows[0].detail_href == tab.rows[0].nf_href == ""  # still to be paid: no payment to open
+    statements = opened(StaffReportsState, login(role=Role.STAFF), routes.STAFF_REPORT_STATEMENTS.path)
+    assert statements.rows[0].nf_href == f"{routes.STAFF_REPORT_NF.path}?pagamento={world.payment_id}"
 
 
 def test_staff_and_providers_stay_on_their_own_pages(factory, db, login):
