@@ -11,8 +11,9 @@ from openapi_spec_validator import validate
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from copass_app import clock
 from copass_app.api import api_app
-from copass_app.services import api_tokens
+from copass_app.services import api_tokens, payments
 from tests.services.money_helpers import analysed_batch, bill, clinic, staff_actor
 
 
@@ -61,19 +62,26 @@ def test_real_answers_match_their_schemas(db, factory, client, document):
     who = clinic(factory, "Clínica São Lucas")
     token = api_tokens.create_token(db, who.actor, "ERP").token
     db.commit()
-    batch = analysed_batch(factory, db, who, staff_actor(factory), {1: Decimal("4.50")}, guides=2)
+    staff = staff_actor(factory)
+    batch = analysed_batch(factory, db, who, staff, {1: Decimal("4.50")}, guides=2)
+    paid = payments.register_payment(db, staff, who.provider.id, batch_ids=[batch.id], appeal_ids=[],
+                                     paid_on=clock.today())
+    db.commit()
     bill(factory, db, who)
     headers = {"Authorization": f"Bearer {token}"}
-    answers = {
-        "Protocolos": client.get("/api/tiss/protocolos", headers=headers),
-        "Protocolo": client.get(f"/api/tiss/protocolos/{batch.protocol_number}", headers=headers),
-        "DemonstrativoAnaliseConta": client.get(f"/api/tiss/protocolos/{batch.protocol_number}/demonstrativo",
-                                                headers=headers),
-        "Pagamentos": client.get("/api/tiss/pagamentos", headers=headers),
-        "Erro": client.get("/api/tiss/protocolos/000/demonstrativo", headers=headers),
-    }
-    for name, response in answers.items():
+    answers = [
+        ("Protocolos", client.get("/api/tiss/protocolos", headers=headers)),
+        ("Protocolo", client.get(f"/api/tiss/protocolos/{batch.protocol_number}", headers=headers)),
+        ("Protocolo", client.get(f"/api/tiss/lotes/{batch.lot_number}", headers=headers)),
+        ("DemonstrativoAnaliseConta", client.get(f"/api/tiss/protocolos/{batch.protocol_number}/demonstrativo",
+                                                 headers=headers)),
+        ("Pagamentos", client.get("/api/tiss/pagamentos", headers=headers)),
+        ("DemonstrativoPagamento", client.get(f"/api/tiss/pagamentos/{paid.number}/demonstrativo", headers=headers)),
+        ("Erro", client.get("/api/tiss/protocolos/000/demonstrativo", headers=headers)),
+    ]
+    for name, response in answers:
+        assert response.status_code == (404 if name == "Erro" else 200), (name, response.text)
         OAS30Validator(_schema(document, name)).validate(response.json())
     # A value outside the schema is caught: the check can fail.
-    broken = answers["Protocolo"].json() | {"valor_informado": 12.5}
+    broken = answers[1][1].json() | {"valor_informado": 12.5}
     assert not OAS30Validator(_schema(document, "Protocolo")).is_valid(broken)
