@@ -38,6 +38,7 @@ class _Layout:
     def __init__(self, pdf: TablePDF, report: TableReport, cells: list[list[str]], totals: list[str]):
         self.report = report
         self.aligns = [c.align for c in report.columns]
+        self.placed: dict[tuple[int, str], tuple[str, float]] = {}  # (column, text) -> (text shown, x offset)
         for size in FONT_SIZES:
             self.font_size = size
             self.widths = self._fit(pdf, report, cells, totals, size)
@@ -118,10 +119,18 @@ def _line(pdf: ReportPDF, layout: _Layout, cells: list[str], *, striped: bool) -
     if striped:
         pdf.set_fill_color(FILL_GRAY)
         pdf.rect(x, y, pdf.epw, ROW_H, style="F")
-    margin = 2 * pdf.c_margin
-    for align, width, text in zip(layout.aligns, layout.widths, cells, strict=True):
+    # Where each text goes, measured once per distinct text and column: names, payees and banks repeat.
+    baseline = y + 0.5 * ROW_H + 0.3 * pdf.font_size
+    placed = layout.placed
+    for column, (align, width, text) in enumerate(zip(layout.aligns, layout.widths, cells, strict=True)):
         if text:
-            pdf.text_line(x, y, width, ROW_H, text if align == "R" else pdf.fit_line(text, width - margin), align)
+            key = (column, text)
+            found = placed.get(key)
+            if found is None:
+                shown = text if align == "R" else pdf.fit_line(text, width - 2 * pdf.c_margin)
+                offset = width - pdf.c_margin - pdf.text_width(shown) if align == "R" else pdf.c_margin
+                found = placed[key] = (shown, offset)
+            pdf.text(x + found[1], baseline, found[0])
         x += width
     pdf.set_xy(pdf.l_margin, y + ROW_H)
 

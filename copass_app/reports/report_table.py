@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from copass_app import formatting as fmt
 
@@ -69,12 +70,18 @@ def display(value: object, kind: Kind) -> str:
     if kind == Kind.PERCENT:
         return percent(value)
     if kind == Kind.DATE:
-        return fmt.date_br(value) if isinstance(value, date) else str(value)
+        return _date(value) if isinstance(value, date) else str(value)
     if isinstance(value, bool):
         return "Sim" if value else "Não"
     if kind == Kind.COUNT and isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     return str(value)
+
+
+@lru_cache(maxsize=4096)
+def _date(value: date) -> str:
+    """Dates repeat in long reports (a month has 31): formatted once each."""
+    return fmt.date_br(value)
 
 
 def percent(fraction: Decimal) -> str:
