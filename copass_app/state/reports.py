@@ -168,7 +168,12 @@ class ReportsState(PagedState, mixin=True):
         self.kind = KIND_OF_PATH.get(self.router.url.path.rstrip("/") or "/", ReportKind.NF).value
         self.page, self.view, self.loaded, self.generating, self.progress = 1, BY_REASON, False, False, 0
         self.payment = str(self.router.url.query_parameters.get("pagamento", "") or "").strip()[:18]
-        return await self._reload(with_providers=True)
+        event = await self._reload(with_providers=True)
+        if event is not None and self.payment and not self.loaded:
+            # A payment that is not found (or another provider's): said so, and the whole period shown instead.
+            self.payment = ""
+            await self._reload(with_providers=True)
+        return event
 
     @rx.event
     async def apply_filters(self, form: dict):

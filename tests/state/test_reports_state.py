@@ -105,6 +105,7 @@ def test_another_provider_sees_only_its_own_and_not_the_statement(factory, db, l
     nf = at(browser_tab(ProviderReportsState, login(other.provider)),
             f"{routes.REPORT_NF.path}?pagamento={world.payment_id}")
     assert says(run(nf.on_load()), "Pagamento não encontrado.")
+    assert nf.loaded and nf.payment == "" and nf.rows == []  # B's own (empty) report instead, nothing of A's
 
 
 def test_staff_pick_a_provider(factory, db, login):
