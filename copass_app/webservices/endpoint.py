@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
@@ -111,9 +111,7 @@ class Service:
 
 
 def refused(call: Call, shape: Shape, issues: list[LotIssue], *, title: str = "Solicitação recusada") -> Answer:
-    """The service's TISS reply with mensagemErro (first code, all errors summarised). Lines are left out:
-    they would be the converted mensagemTISS's, not the envelope's."""
-    issues = [replace(issue, line=None) for issue in issues]
+    """The service's TISS reply with mensagemErro (first code, all errors summarised; lines are the envelope's)."""
     body = refusal_message(shape, call.party, issues, at=clock.local_now(), title=title)
     return Answer(body, refusal_result(issues))
 

@@ -37,6 +37,8 @@ _S = f"{{{SOAP_NS}}}"
 _W = f"{{{WSSE_NS}}}"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+_TYPED = etree.XPath("descendant-or-self::*[@xsi:type]", namespaces={"xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+_LAST = etree.XPath("(descendant::*)[last()]")
 _validate_lock = threading.Lock()
 
 
@@ -112,9 +114,8 @@ def request_message(request: etree._Element, shape: Shape) -> bytes:
     # SOAP toolkits (zeep, .NET) often restate each element's declared type in xsi:type, whose QName prefix
     # is declared on the envelope: moved out of it the prefix would be unbound. TISS needs no type
     # substitution, so the restatement is dropped (attributes are not part of the hash).
-    for element in request.iter():
-        if _XSI_TYPE in element.attrib:
-            del element.attrib[_XSI_TYPE]
+    for element in _TYPED(request):
+        del element.attrib[_XSI_TYPE]
     root = etree.Element(_A + "mensagemTISS", nsmap={"ans": TISS_NS})
     body = None  # the prestadorParaOperadora of the current run of message elements
     for child in request:
@@ -138,7 +139,28 @@ def request_message(request: etree._Element, shape: Shape) -> bytes:
             if name == shape.request_body:
                 copied.tag = _A + shape.message_request
             body.append(copied)
+    last = _LAST(request)
+    if last and last[0].sourceline != request.sourceline:  # a message written on one line needs nothing
+        _keep_lines(root)
     return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+
+
+def _keep_lines(root: etree._Element) -> None:
+    """Put each element copied from the envelope back on its line, with newlines between tags (blank text,
+    which the checks drop): the line of every error found in the converted message is the envelope's."""
+    line = 2  # the XML declaration is line 1, the root's start tag line 2
+    for element in root.iter():
+        target = element.sourceline if element is not root else None
+        if target and target > line:
+            gap = "\n" * (target - line)
+            before = element.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + gap
+            else:
+                parent = element.getparent()
+                parent.text = (parent.text or "") + gap
+            line = target
+        line += (element.text or "").count("\n")
 
 
 def _copy(element: etree._Element) -> etree._Element:

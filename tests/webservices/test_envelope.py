@@ -107,3 +107,11 @@ def test_a_failure_of_the_portal_is_a_server_fault_without_the_trace(soap_server
     answer = _post(soap_server, STATUS, envelopes.status_request("100001", "209999999999"), soap.token)
     assert answer.status_code == 500 and b"<faultcode>soap:Server</faultcode>" in answer.content
     assert b"segredo" not in answer.content and b"Traceback" not in answer.content
+
+
+def test_an_error_names_the_line_of_the_envelope(soap_server, soap):
+    pretty = etree.tostring(etree.fromstring(envelopes.status_request("100001", "1234567890123456")),
+                            pretty_print=True, xml_declaration=True, encoding="ISO-8859-1")
+    line = next(n for n, text in enumerate(pretty.decode("iso-8859-1").splitlines(), 1) if "numeroProtocolo" in text)
+    summary = _reply(_post(soap_server, STATUS, pretty, soap.token)).findtext(".//{*}mensagemErro/{*}descricaoGlosa")
+    assert f"linha {line}: O campo 'numeroProtocolo'" in summary
