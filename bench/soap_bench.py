@@ -34,7 +34,7 @@ from copass_app.webservices.envelope import SOAP_NS, ws_errors
 from tests.webservices.envelopes import from_message, status_request
 
 ROOT = Path(__file__).resolve().parents[1]
-LOT_RUNS = 7  # lots of each kind (REST and SOAP alternate)
+LOT_RUNS = 9  # lots of each kind (REST and SOAP alternate)
 STATUS_SECONDS = 10.0
 STATUS_THREADS = 4
 TARGET_RATIO = 2.0
@@ -46,7 +46,7 @@ def _provider(engine) -> tuple[int, str, str]:
     """A laboratory with enough SP/SADT guides for every lot; (provider id, its code, an API token)."""
     provider_id, session = bench_provider(engine, code="900130", name="Laboratório Bench SOAP",
                                           cnpj_base="131313130001", kind="Laboratório", login="bench.soap",
-                                          guide_types=(GuideType.SP_SADT,), guides=3000, days_back=40,
+                                          guide_types=(GuideType.SP_SADT,), guides=4000, days_back=40,
                                           seed_offset=13)
     with unit_of_work(engine) as db:
         actor = auth.actor_for_token(db, session)
