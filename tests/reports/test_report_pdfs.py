@@ -16,7 +16,7 @@ from copass_app import clock
 from copass_app.reports.report_csv import render_table_csv
 from copass_app.reports.report_pdf import render_table_pdf
 from copass_app.reports.report_tables import extrato_report, nf_report
-from copass_app.services.errors import NotFound
+from copass_app.services.errors import DomainError, NotFound
 from copass_app.services.reports import ReportFilters
 from copass_app.services.reports.exports import report_file
 from copass_app.services.reports.extrato import ExtratoTotals
@@ -136,3 +136,11 @@ def test_another_providers_payment_is_not_exported(factory, db):
         report_file(db, other.actor, "nf", ReportFilters(payment_id=world.payment_id), "pdf")
     _name, data = report_file(db, other.actor, "extrato", ReportFilters(provider_id=world.clinic.provider.id), "csv")
     assert "Clínica A" not in data.decode("utf-8-sig") and len(csv_rows(data)) == 2  # header + totals
+
+
+def test_an_unknown_report_or_format_is_refused_in_portuguese(factory, db):
+    who = clinic(factory)
+    with pytest.raises(DomainError, match="Relatório não encontrado."):
+        report_file(db, who.actor, "salarios", ReportFilters(), "pdf")
+    with pytest.raises(DomainError, match="Formato de arquivo desconhecido: escolha PDF ou CSV."):
+        report_file(db, who.actor, "nf", ReportFilters(), "docx")
