@@ -106,12 +106,18 @@ def actor_for_api_token(db: Session, token: str, now: datetime | None = None) ->
 def _live_token(db: Session, token: str) -> tuple[ApiToken, Actor, Provider] | None:
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
-    if row is None or row.revoked_at is not None:
+    # One query for the token, its user, provider and operator (every API request asks): the operator
+    # lands in the session's identity map for authorize_request.
+    found = db.exec(
+        select(ApiToken, User, Provider, Operator)
+        .outerjoin(User, User.id == ApiToken.created_by).outerjoin(Provider, Provider.id == ApiToken.provider_id)
+        .outerjoin(Operator, Operator.id == Provider.operator_id)
+        .where(ApiToken.token_hash == _hash(token))
+    ).first()
+    if found is None:
         return None
-    user = db.get(User, row.created_by)
-    provider = db.get(Provider, row.provider_id)
-    if user is None or not user.active or provider is None:
+    row, user, provider, _operator = found
+    if row.revoked_at is not None or user is None or not user.active or provider is None:
         return None
     return row, Actor(user_id=user.id, login=user.login, name=f"API: {row.name}", role=user.role,
                       provider_id=provider.id, provider_name=provider.name), provider
@@ -172,14 +178,13 @@ def _count_request(db: Session, token_id: int, window: datetime) -> int:
     """One more request in this token's window, as one atomic upsert; the window's count after it."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     db.execute(delete(ApiRateWindow).where(ApiRateWindow.token_id == token_id, ApiRateWindow.window_start < window))
-    db.execute(
+    return db.execute(
         dialect.insert(ApiRateWindow)
         .values(token_id=token_id, window_start=window, requests=1)
         .on_conflict_do_update(index_elements=["token_id", "window_start"],
                                set_={"requests": ApiRateWindow.requests + 1})
-    )
-    return db.exec(select(ApiRateWindow.requests).where(ApiRateWindow.token_id == token_id,
-                                                        ApiRateWindow.window_start == window)).one()
+        .returning(ApiRateWindow.requests)
+    ).scalar_one()
 
 
 def _audit_unauthorized(db: Session, token: str, source: str, now: datetime) -> None:
