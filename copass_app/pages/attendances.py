@@ -151,9 +151,10 @@ def _beneficiary_section() -> rx.Component:
                      on_blur=S.leave_beneficiary, custom_attrs=_invalid_attrs(name)),
             _error(name),
             _beneficiary_hits(),
-            rx.cond(S.beneficiary_label != "",
-                    rx.text(rx.icon("user-check", size=14, aria_hidden="true"), " ", S.beneficiary_label,
-                            size="2", weight="medium", id="beneficiary-chosen")),
+            rx.cond(S.beneficiary_label != "", rx.hstack(
+                rx.icon("user-check", size=14, aria_hidden="true"),
+                rx.text(S.beneficiary_label, size="2", weight="medium"),
+                align="center", spacing="1", id="beneficiary-chosen")),
             spacing="1", width="100%",
         ),
     )
@@ -257,8 +258,7 @@ def _procedures_section() -> rx.Component:
                     rx.input(id="att-procedure-search", placeholder="Ex.: 10101012 ou consulta…", width="100%",
                              auto_complete="off", on_change=S.search_procedure.debounce(250),
                              on_key_down=S.procedure_key, key=S.search_version.to_string() + "-search",
-                             custom_attrs={"aria-describedby": "att-procedures-error",
-                                           "aria-controls": "procedure-hits"}),
+                             custom_attrs={"aria-describedby": "att-procedures-error"}),
                     spacing="1", flex="1 1 16em", min_width="0",
                 ),
                 rx.vstack(field_label("Quantidade", "att-quantity"),
@@ -301,9 +301,10 @@ def _findings() -> rx.Component:
             ),
             color_scheme="amber", width="100%", id="critique-findings", role="status",
         ),
-        rx.cond(S.checked, rx.text(rx.icon("circle-check", size=14, aria_hidden="true"),
-                                   " Crítica automática: nenhuma glosa prevista.", size="2", color_scheme="green",
-                                   id="critique-clear", role="status")),
+        rx.cond(S.checked, rx.hstack(
+            rx.icon("circle-check", size=14, aria_hidden="true", color=rx.color("green", 11)),
+            rx.text("Crítica automática: nenhuma glosa prevista.", size="2", color_scheme="green"),
+            align="center", spacing="1", id="critique-clear", role="status")),
     )
 
 

@@ -1,6 +1,7 @@
-""""Fechar atendimentos" — "Encerrar Fatura / Gerar Protocolo": the competência's typed attendances by
-guide type (each row expands to its attendances) and "Gerar Protocolo", which asks "Tem certeza que deseja
-continuar com o fechamento?" before closing them into batches with their protocol PDFs."""
+""""Fechar atendimentos" — "Encerrar Fatura / Gerar Protocolo": as in the manual, the provider's row with its
+open typed attendances of the competência (it expands to each of them) and "Gerar Protocolo", which asks
+"Tem certeza que deseja continuar com o fechamento?" before closing them into batches (one per guide type)
+with their protocol PDFs."""
 
 from __future__ import annotations
 
@@ -18,14 +19,13 @@ HEADING = "Encerrar Fatura / Gerar Protocolo"
 CONFIRM_QUESTION = "Tem certeza que deseja continuar com o fechamento?"
 
 
-def _generate_button() -> rx.Component:
+def _generate_button(row: ClosingLine) -> rx.Component:
     return confirm_dialog(
-        rx.button(rx.icon("file-check", size=14), "Gerar Protocolo", size="2", class_name="generate-protocol",
-                  disabled=S.count == 0),
+        rx.button(rx.icon("file-check", size=14), "Gerar Protocolo", size="2", class_name="generate-protocol"),
         CONFIRM_QUESTION,
-        ["Serão fechados ", S.count, " atendimento(s) da competência, no total de ", S.total,
-         ", em um lote por tipo de guia. Depois disso eles não poderão mais ser alterados nem excluídos "
-         "(só com o estorno do lote, enquanto a operadora não o processar)."],
+        ["Serão fechados ", row.count, " atendimento(s) da competência, no total de ", row.total, " (",
+         row.batches, "). Depois disso eles não poderão mais ser alterados nem excluídos (só com o estorno "
+         "do lote, enquanto a operadora não o processar)."],
         "Confirmar",
         S.close,
         danger=False,
@@ -35,7 +35,8 @@ def _generate_button() -> rx.Component:
 
 def _attendance_row(line: ClosingAttendanceLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(line.number, white_space="nowrap"),
+        rx.table.cell(rx.text(line.number), rx.text(line.guide_type, size="1", color_scheme="gray"),
+                      white_space="nowrap"),
         rx.table.cell(line.beneficiary),
         rx.table.cell(line.total, text_align="right", white_space="nowrap"),
         class_name="closing-attendance",
@@ -50,16 +51,17 @@ def _row(row: ClosingLine) -> rx.Component:
             rx.table.cell(rx.hstack(
                 rx.icon_button(rx.cond(open_, rx.icon("chevron-down", size=14), rx.icon("chevron-right", size=14)),
                                size="1", variant="ghost", on_click=S.toggle_row(row.key), class_name="expand-row",
-                               aria_label="Ver os atendimentos de " + row.guide_type,
+                               aria_label="Ver os atendimentos de " + row.provider,
                                custom_attrs={"aria-expanded": rx.cond(open_, "true", "false"),
                                              "aria-controls": details_id}),
                 rx.text(row.protocol, size="2"),
                 align="center", spacing="2",
             ), white_space="nowrap"),
-            rx.table.cell(rx.text(row.provider), rx.text(row.guide_type, size="1", color_scheme="gray")),
+            rx.table.cell(rx.text(row.provider), rx.text(row.batches, size="1", color_scheme="gray"),
+                          min_width="14em"),
             rx.table.cell(row.count, text_align="right"),
             rx.table.cell(row.total, text_align="right", white_space="nowrap"),
-            actions_cell(_generate_button()),
+            actions_cell(_generate_button(row)),
             class_name="closing-row",
         ),
         rx.cond(open_, rx.table.row(
@@ -73,9 +75,10 @@ def _row(row: ClosingLine) -> rx.Component:
                     rx.table.body(rx.foreach(row.attendances, _attendance_row)),
                     size="1", width="100%",
                 ),
-                col_span=5,
+                col_span=4,
                 id=details_id,
             ),
+            rx.table.cell(),  # the actions column stays the row's last cell (it sticks to the right edge)
             class_name="closing-details",
         )),
     )

@@ -331,15 +331,13 @@ class AttendancesState(PagedState, rx.State):
             self.errors = saved.fields
             self.findings, self.checked = [], False
             return [rx.toast.error(FIX_FIELDS), rx.set_focus(_first_error_id(saved.fields))]
-        guide_type = self.guide_type
-        self._new_form(guide_type, keep_professional=True)
-        self.findings = [finding_line(f) for f in saved.findings]
-        self.checked = True
+        self._new_form(self.guide_type, keep_professional=True)
         verb = "alterado" if editing else "salvo"
+        warned = (f" A crítica automática proporia glosa: {'; '.join(f.rule_label for f in saved.findings)}."
+                  if saved.findings else "")
         self.saved_message = (f"Atendimento {saved.number} {verb} como digitado na competência "
-                              f"{formatting.competence(saved.competence)}.")
-        reload_event = await self._reload()
-        return reload_event or rx.toast.success(self.saved_message)
+                              f"{formatting.competence(saved.competence)}.{warned}")
+        return await self._reload()
 
     @rx.event
     async def edit(self, attendance_id: str):

@@ -18,34 +18,44 @@ from copass_app.vocabulary import GUIDE_TYPE
 @dataclass
 class ClosingAttendanceLine:
     number: str = ""
+    guide_type: str = ""
     beneficiary: str = ""
     total: str = ""
 
 
 @dataclass
 class ClosingLine:
-    """One row of the table: the batch "Gerar Protocolo" will make (one per guide type, ≤ 100 guides)."""
+    """The table's row, as in the manual: the provider's open attendances of the competência; "Gerar
+    Protocolo" closes them all, in one batch per guide type (at most 100 guides each)."""
 
-    key: str = ""  # guide type and place ("CONSULTA-1"): the row's id for expanding it
+    key: str = ""  # the row's id for expanding it
     protocol: str = ""  # "Gerado ao encerrar" until closed
     provider: str = ""
-    guide_type: str = ""
+    batches: str = ""  # what closing makes: "2 lotes: Consulta, SP/SADT"
+    batch_count: int = 0
     count: int = 0
     total: str = ""
     attendances: list[ClosingAttendanceLine] = field(default_factory=list)
 
 
-def closing_line(index: int, row: closing.ClosingRow) -> ClosingLine:
-    return ClosingLine(
-        key=f"{row.guide_type}-{index + 1}",
-        protocol=row.protocol_label,
-        provider=row.provider_name,
-        guide_type=GUIDE_TYPE.label(row.guide_type),
-        count=row.attendance_count,
-        total=formatting.money(row.total),
-        attendances=[ClosingAttendanceLine(a.number, a.beneficiary_name, formatting.money(a.total))
-                     for a in row.attendances],
-    )
+def closing_lines(summary: closing.ClosingSummary) -> list[ClosingLine]:
+    if not summary.rows:
+        return []
+    first = summary.rows[0]
+    types = ", ".join(dict.fromkeys(GUIDE_TYPE.label(row.guide_type) for row in summary.rows))
+    count = len(summary.rows)
+    return [ClosingLine(
+        key=summary.competence,
+        protocol=first.protocol_label,
+        provider=first.provider_name,
+        batches=f"{count} {'lote' if count == 1 else 'lotes'} ao encerrar: {types}",
+        batch_count=count,
+        count=summary.attendance_count,
+        total=formatting.money(summary.total),
+        attendances=[ClosingAttendanceLine(a.number, GUIDE_TYPE.label(row.guide_type), a.beneficiary_name,
+                                           formatting.money(a.total))
+                     for row in summary.rows for a in row.attendances],
+    )]
 
 
 @dataclass
@@ -79,7 +89,7 @@ class ClosingState(rx.State):
         summary, event = await call_service(self, lambda db, actor: closing.closing_summary(db, actor, competence))
         if summary is None:
             return event
-        self.rows = [closing_line(index, row) for index, row in enumerate(summary.rows)]
+        self.rows = closing_lines(summary)
         self.count, self.total = summary.attendance_count, formatting.money(summary.total)
         self.expanded = [key for key in self.expanded if any(row.key == key for row in self.rows)]
         self.loaded = True

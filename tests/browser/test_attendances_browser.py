@@ -14,6 +14,7 @@ from sqlmodel import Session, create_engine, select
 
 from copass_app.models import Beneficiary, Guide, Provider, TypedAttendance
 from tests.browser.conftest import login
+from tests.browser.test_a11y import blocking_violations
 from tests.browser.test_layout import PHONE, no_sideways_scroll, settled, shoot
 
 pytestmark = pytest.mark.browser
@@ -100,6 +101,7 @@ def test_a_consulta_typed_with_the_keyboard_shows_a_field_error_in_portuguese(pa
     expect(page.locator("#att-professional-cbos")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#att-professional-name-error")).to_have_text("")  # a right field: no message
     shoot(page, "digitacao-erro-cbo-1400")
+    assert not blocking_violations(page, "digitação com erro")
 
     # Back to the CBO with Shift+Tab, corrected: the message goes.
     page.keyboard.press("Shift+Tab")
@@ -131,6 +133,15 @@ def test_a_consulta_typed_with_the_keyboard_shows_a_field_error_in_portuguese(pa
     assert typed_count(live_app) == before + 1
     expect(page.locator("#att-professional-name")).to_have_value("Dra. Helena Prado")  # kept for the next one
     shoot(page, "digitacao-salvo-1400")
+
+    # "Editar" brings it back into the form, as stored.
+    row.locator(".edit-attendance").click()
+    expect(page.locator("#form-title")).to_contain_text("Alterar o atendimento")
+    expect(page.locator("#att-card_number")).to_have_value(card)
+    expect(page.locator("#att-professional-cbos")).to_have_value("225125")
+    expect(page.locator(".procedure-line")).to_contain_text(CONSULTA_CODE)
+    page.click("#cancel-edit")
+    expect(page.locator("#form-title")).to_have_text("Novo atendimento")
 
     # Delete asks first; "Cancelar" keeps it, "Excluir" deletes it.
     row.locator(".delete-attendance").click()
@@ -172,5 +183,6 @@ def test_the_sp_sadt_form_on_a_phone_has_no_sideways_scroll(browser, live_app):
         expect(page.locator("#att-requester-name")).to_be_visible()
         no_sideways_scroll(page)
         shoot(page, "digitacao-sadt-390")
+        assert not blocking_violations(page, "digitação SP/SADT (390)")
     finally:
         context.close()

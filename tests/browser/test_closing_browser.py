@@ -21,6 +21,7 @@ from copass_app.services.auth import actor_for_user
 from copass_app.services.unit_of_work import perform
 from copass_app.tiss.validation import validate_lot
 from tests.browser.conftest import login
+from tests.browser.test_a11y import blocking_violations
 from tests.browser.test_attendances_browser import PROVIDER_CODE, live_db
 from tests.browser.test_layout import PHONE, no_sideways_scroll, settled, shoot
 
@@ -87,6 +88,7 @@ def test_gerar_protocolo_cancelar_changes_nothing_confirmar_closes_with_the_prot
     expect(row).to_contain_text("Gerado ao encerrar")
     expect(row).to_contain_text("Hospital Nossa Senhora da Conceição")
     expect(row).to_contain_text(str(len(open_before)))
+    expect(row).to_contain_text("1 lote ao encerrar: Consulta")
 
     # The row expands to its attendances: Núm. Atendimento, Beneficiário, Total.
     row.locator(".expand-row").click()
@@ -96,6 +98,7 @@ def test_gerar_protocolo_cancelar_changes_nothing_confirmar_closes_with_the_prot
         expect(details.locator(".closing-attendance", has_text=number)).to_contain_text("R$ 130,00")
     expect(row.locator(".expand-row")).to_have_attribute("aria-expanded", "true")
     shoot(page, "fechamento-expandido-1400")
+    assert not blocking_violations(page, "fechamento expandido")
 
     # "Gerar Protocolo" asks; "Cancelar" changes nothing.
     row.locator(".generate-protocol").click()
@@ -104,6 +107,7 @@ def test_gerar_protocolo_cancelar_changes_nothing_confirmar_closes_with_the_prot
     expect(dialog.get_by_role("button", name="Cancelar")).to_be_focused()  # Enter by mistake does not close
     expect(dialog.get_by_role("button", name="Confirmar")).to_be_visible()
     shoot(page, "fechamento-confirmacao-1400")
+    assert not blocking_violations(page, "confirmação do fechamento")
     dialog.get_by_role("button", name="Cancelar").click()
     expect(dialog).to_have_count(0)
     expect(row).to_contain_text("Gerado ao encerrar")

@@ -64,8 +64,8 @@ def test_a_consulta_typed_field_by_field_is_saved_as_digitado_with_the_contracte
     _type_consulta(tab, patient)
     assert [(line.code, line.quantity, line.total) for line in tab.lines] == [(CONSULTA_CODE, "1", "R$ 150,00")]
     assert tab.checked and tab.findings == [] and tab.errors == {}  # the critique ran: nothing to propose
-    event = run(tab.save())
-    assert says(event, "salvo como digitado")
+    assert run(tab.save()) is None
+    assert tab.saved_message.endswith(f"salvo como digitado na competência {TODAY:%m/%Y}.")
     assert [(row.guide_type, row.beneficiary, row.total, row.status, row.editable) for row in tab.rows] == [
         ("Consulta", "Maria da Conceição", "R$ 150,00", "DIGITADO", True)]
     # A new form for the next attendance; the executing professional stays (a small clinic has one doctor).
@@ -104,7 +104,10 @@ def test_the_critique_warns_of_a_value_above_the_contract_as_the_provider_types(
     assert tab.lines[0].unit_value == "180,00" and tab.lines[0].total == "R$ 180,00"
     assert [f.label for f in tab.findings] == ["Valor acima do contrato"]
     assert tab.findings[0].value == "R$ 30,00"
-    assert says(run(tab.save()), "salvo")  # a warning, not a refusal
+    assert run(tab.save()) is None  # a warning, not a refusal
+    assert "salvo como digitado" in tab.saved_message
+    assert tab.saved_message.endswith("A crítica automática proporia glosa: Valor acima do contrato.")
+    assert tab.findings == [] and not tab.checked  # the new form has not been judged yet
 
 
 def test_a_consulta_has_one_procedure_and_enter_without_a_choice_says_what_to_do(factory, db, login):
@@ -127,7 +130,7 @@ def test_edit_refills_the_form_and_saves_the_change(factory, db, login):
     assert [(line.code, line.quantity, line.unit_value) for line in tab.lines] == [(CONSULTA_CODE, "1", "150,00")]
     run(tab.set_line(0, "unit_value", "120,00"))
     assert tab.lines[0].total == "R$ 120,00"
-    assert says(run(tab.save()), "alterado")
+    assert run(tab.save()) is None and "alterado como digitado" in tab.saved_message
     assert [(r.id, r.total) for r in tab.rows] == [(row.id, "R$ 120,00")]
     assert tab.editing_id == 0
 
@@ -154,7 +157,9 @@ def test_closing_makes_the_batch_with_its_protocol_and_the_attendance_is_then_cl
     assert run(closing_tab.on_load()) is None
     assert [(r.protocol, r.provider, r.count, r.total) for r in closing_tab.rows] == [
         ("Gerado ao encerrar", "Clínica Pequena", 1, "R$ 150,00")]
-    assert [(a.beneficiary, a.total) for a in closing_tab.rows[0].attendances] == [("Maria da Conceição", "R$ 150,00")]
+    assert closing_tab.rows[0].batches == "1 lote ao encerrar: Consulta"
+    assert [(a.guide_type, a.beneficiary, a.total) for a in closing_tab.rows[0].attendances] == [
+        ("Consulta", "Maria da Conceição", "R$ 150,00")]
     closing_tab.toggle_row(closing_tab.rows[0].key)
     assert closing_tab.expanded == [closing_tab.rows[0].key]
     event = run(closing_tab.close())
@@ -198,3 +203,34 @@ def test_acompanhamento_downloads_the_batch_xml_and_refuses_another_providers(fa
     refused = run(other.download_xml(str(closed.batch_id)))
     # Exactly like a missing batch (the handler matrix compares the whole answers).
     assert says(refused, "Lote não encontrado.") and says(run(other.download_xml("987654321")), "Lote não encontrado.")
+
+
+def test_a_consulta_and_an_sp_sadt_close_from_the_one_row_into_a_batch_each(factory, db, login):
+    _, patient, tab = _clinic(factory, db, login)
+    _type_consulta(tab, patient)
+    run(tab.save())
+    tab.set_guide_type("SP_SADT")
+    for name, value in {"card_number": patient.card_number, "performed_on": TODAY.strftime("%d/%m/%Y"),
+                        "care_type": "23", **{k.replace("professional.", "requester."): v for k, v in DOCTOR.items()},
+                        }.items():
+        if name == "card_number":
+            run(tab.leave_beneficiary(value))
+        else:
+            run(tab.leave_field(name, value))
+    assert tab.form["care_character"] == "1"  # "Eletivo" pre-selected on the SP/SADT form
+    run(tab.search_procedure("40304361"))
+    tab.set_unit_value("12,50")
+    tab.set_quantity("2")
+    run(tab.procedure_key("Enter"))
+    assert [(line.code, line.total) for line in tab.lines] == [("40304361", "R$ 25,00")]
+    assert run(tab.save()) is None, tab.errors
+    assert sorted(row.guide_type for row in tab.rows) == ["Consulta", "SP/SADT"]
+
+    closing_tab = browser_tab(ClosingState, _token(tab))
+    run(closing_tab.on_load())
+    [row] = closing_tab.rows
+    assert (row.count, row.total, row.batches) == (2, "R$ 175,00", "2 lotes ao encerrar: Consulta, SP/SADT")
+    run(closing_tab.close())
+    assert [(c.guide_type, c.guides, c.total) for c in closing_tab.closed] == [
+        ("Consulta", 1, "R$ 150,00"), ("SP/SADT", 1, "R$ 25,00")]
+    assert len({c.protocol for c in closing_tab.closed}) == 2
