@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -32,7 +33,18 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         _enable_sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Per process: every Granian worker (and every machine) has its own pool, and all of them together must
+    # stay under PostgreSQL's max_connections (100 by default): workers × (size + overflow) ≤ that, less
+    # what migrations, psql and backups need. A worker runs at most a handful of units of work at once (its
+    # event handlers' thread pool), so 5 + 5 is plenty; past them a request waits for a connection
+    # (pool_timeout) instead of PostgreSQL refusing one ("too many clients").
+    return create_engine(url, pool_pre_ping=True, pool_size=_pool_setting("COPASS_DB_POOL_SIZE", 5),
+                         max_overflow=_pool_setting("COPASS_DB_MAX_OVERFLOW", 5), pool_timeout=15)
+
+
+def _pool_setting(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
 
 
 @cache
