@@ -177,14 +177,17 @@ def record_call(db: Session, access: ApiAccess, service: str, result: str, *, so
 def _count_request(db: Session, token_id: int, window: datetime) -> int:
     """One more request in this token's window, as one atomic upsert; the window's count after it."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(delete(ApiRateWindow).where(ApiRateWindow.token_id == token_id, ApiRateWindow.window_start < window))
-    return db.execute(
+    requests = db.execute(
         dialect.insert(ApiRateWindow)
         .values(token_id=token_id, window_start=window, requests=1)
         .on_conflict_do_update(index_elements=["token_id", "window_start"],
                                set_={"requests": ApiRateWindow.requests + 1})
         .returning(ApiRateWindow.requests)
     ).scalar_one()
+    if requests == 1:  # the minute's first request: the token's older windows go (once a minute, not per request)
+        db.execute(delete(ApiRateWindow).where(ApiRateWindow.token_id == token_id,
+                                               ApiRateWindow.window_start < window))
+    return requests
 
 
 def _audit_unauthorized(db: Session, token: str, source: str, now: datetime) -> None:

@@ -10,8 +10,9 @@ from lxml import etree
 from sqlmodel import select
 
 from copass_app import clock
-from copass_app.models import AuditLog
+from copass_app.models import ApiRateWindow, AuditLog
 from copass_app.services import api_tokens, protocol_status
+from copass_app.services.unit_of_work import perform
 from copass_app.tiss import codes
 from copass_app.webservices.envelope import SOAP_NS, ws_errors
 from tests.webservices import envelopes
@@ -115,3 +116,13 @@ def test_an_error_names_the_line_of_the_envelope(soap_server, soap):
     line = next(n for n, text in enumerate(pretty.decode("iso-8859-1").splitlines(), 1) if "numeroProtocolo" in text)
     summary = _reply(_post(soap_server, STATUS, pretty, soap.token)).findtext(".//{*}mensagemErro/{*}descricaoGlosa")
     assert f"linha {line}: O campo 'numeroProtocolo'" in summary
+
+
+def test_a_tokens_past_minutes_are_not_kept(db, soap):
+    for minute, repeats in ((0, 3), (1, 2), (2, 1)):
+        for _ in range(repeats):
+            perform(lambda s, m=minute: api_tokens.authorize_request(s, soap.token,
+                                                                     now=datetime(2026, 3, 10, 10, m, 5).astimezone()))
+    db.expire_all()
+    (window,) = db.exec(select(ApiRateWindow)).all()  # only the current minute's count is kept
+    assert window.requests == 1
