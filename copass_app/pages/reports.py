@@ -37,11 +37,14 @@ EMPTY = {
 }
 
 
-def _filters(S, staff: bool) -> rx.Component:
+def _filters(S, kind: ReportKind, staff: bool) -> rx.Component:
+    # The period is the payment's date, or for the glosas the day the analysis of the batch finished.
+    verb = "Analisado" if kind == ReportKind.GLOSAS else "Pago"
     fields = [
-        labelled_field("De", rx.input(type="date", name="date_from", default_value=S.date_from),
+        labelled_field(f"{verb} de", rx.input(type="date", name="date_from", default_value=S.date_from),
                        field_id="report-from"),
-        labelled_field("Até", rx.input(type="date", name="date_to", default_value=S.date_to), field_id="report-to"),
+        labelled_field(f"{verb} até", rx.input(type="date", name="date_to", default_value=S.date_to),
+                       field_id="report-to"),
         labelled_field("Competência", rx.input(type="month", name="competence", default_value=S.competence,
                                                placeholder="AAAA-MM"), field_id="report-competence"),
     ]
@@ -127,7 +130,7 @@ def report_page(route: Route, S, kind: ReportKind, staff: bool) -> rx.Component:
     return page_shell(
         route,
         rx.text(INTRO[kind], size="2", color_scheme="gray"),
-        _filters(S, staff),
+        _filters(S, kind, staff),
         rx.hstack(
             rx.vstack(rx.text(rx.text.strong("Prestador: "), S.provider_label, size="2", id="report-provider-label"),
                       rx.text(rx.text.strong("Período: "), S.period_label, size="2", id="report-period"),
