@@ -45,16 +45,21 @@ def _open_page(browser, live_app, viewport):
     return context, page, errors
 
 
+BAR = ".recharts-bar-rectangle path.recharts-rectangle"  # not the tooltip's cursor, also a rectangle
+DOT = ".recharts-line-dots circle.recharts-dot"  # not the active dot under the mouse
+
+
 def _check_charts(page, board: dashboard.Dashboard) -> None:
+    page.mouse.move(0, 0)  # no tooltip: what is drawn is the figures only
     money = page.locator("#chart-money")
     expect(money.locator("svg.recharts-surface").first).to_be_visible()
-    expect(money.locator("path.recharts-rectangle")).to_have_count(_bars(board))
+    expect(money.locator(BAR)).to_have_count(_bars(board))
     rated = [m for m in board.months if m.glosa_rate is not None]
-    expect(page.locator("#chart-rate circle.recharts-dot")).to_have_count(len(rated))
+    expect(page.locator(f"#chart-rate {DOT}")).to_have_count(len(rated))
     expect(page.locator("#chart-rate .recharts-reference-line")).to_have_count(
         1 if board.operator_glosa_rate is not None else 0)
-    expect(page.locator("#chart-reasons path.recharts-rectangle")).to_have_count(len(board.reasons))
-    bars = page.locator("#chart-status path.recharts-rectangle")
+    expect(page.locator(f"#chart-reasons {BAR}")).to_have_count(len(board.reasons))
+    bars = page.locator(f"#chart-status {BAR}")
     expect(bars).to_have_count(len(board.statuses))
     assert [bars.nth(n).get_attribute("fill") for n in range(len(board.statuses))] == [
         status_fill(s.status) for s in board.statuses]
