@@ -196,16 +196,17 @@ def _guide_card(guide: DraftGuideCard) -> rx.Component:
     key = guide.id.to_string()
     return billing_guide_card(guide=guide, included=BillingState.included[key],
                               performed=BillingState.performed[key],
-                              changed=BillingState.date_changed[key])
+                              changed=BillingState.date_changed[key],
+                              refusal=BillingState.date_refusal[key])
 
 
-DATE_DEBOUNCE_MS = 300
+DATE_DEBOUNCE_MS = 0  # see the date field: refusals wait for on_blur, not for a pause in typing
 
 # A React memo fed only this guide's values: a click re-renders its own card, not the page's 20
 # (reading BillingState inside would re-render every card on every change of the state).
 @rx.memo
 def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], performed: rx.Var[str],
-                       changed: rx.Var[bool]) -> rx.Component:
+                       changed: rx.Var[bool], refusal: rx.Var[str]) -> rx.Component:
     date_id = "performed-" + guide.id.to_string()
     return rx.card(
         rx.vstack(
@@ -224,16 +225,22 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
                 rx.spacer(),
                 rx.vstack(
                     field_label("Realização", date_id),
-                    # A short debounce: typed by keyboard, a date passes through complete but intermediate
-                    # values (day 01 on the way to 12) that a rule may refuse, and the refusal would put the
-                    # stored date back under the user's fingers. A date picked is sent 300 ms later.
+                    # Sent at once (no debounce: a date picked shows in a few ms). Typed by keyboard, a
+                    # date passes through intermediate values (day 01 on the way to 12) that a rule may
+                    # refuse: the refusal is said under the field and the typed text stays under the
+                    # user's fingers; leaving the field (on_blur) puts the stored date back.
                     rx.debounce_input(
                         rx.input(type="date", id=date_id,
                                  on_change=lambda value: BillingState.change_date(guide.id, value),
+                                 on_blur=lambda _value: BillingState.settle_date(guide.id),
                                  class_name="performed-date",
+                                 aria_invalid=rx.cond(refusal != "", "true", "false"),
+                                 aria_describedby="refusal-" + guide.id.to_string(),
                                  border=rx.cond(changed, f"1px solid {rx.color('amber', 8)}", "")),
                         value=performed, debounce_timeout=DATE_DEBOUNCE_MS),
                     rx.cond(changed, rx.text("data corrigida", size="1", color_scheme="amber")),
+                    rx.text(refusal, id="refusal-" + guide.id.to_string(), class_name="date-refusal",
+                            size="1", color_scheme="red", role="status", max_width="16em"),
                     spacing="1",
                 ),
                 rx.vstack(

@@ -140,7 +140,7 @@ def cheap_event() -> Iterator[None]:
 
 async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *,
                        audience: Audience | None = Audience.PROVIDER, retries: int = 0,
-                       cached_session: bool = False) -> tuple[T | None, Any]:
+                       cached_session: bool = False, refusal_as_value: bool = False) -> tuple[T | None, Any]:
     """Run `action(db, actor)` for the logged-in user, off the event loop: (its result, the event to return).
 
     `audience` is the role the action is for (None: any logged-in user). No live session redirects
@@ -151,6 +151,9 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
     session this tab checked less than SESSION_RECHECK_SECONDS ago, for the same token, is taken
     without its queries. A logout elsewhere, an expiry or a deactivation then takes effect within
     those seconds; everything else (confirmations, estornos, uploads: the default) checks every time.
+
+    `refusal_as_value`: a refusal comes back as the DomainError itself in place of its toast, for a
+    page that says it beside the field (nothing was written either way).
     """
     auth = await state.get_state(AuthState)
     token = auth.session_token
@@ -174,7 +177,7 @@ async def call_service(state: rx.State, action: Callable[[Session, Actor], T], *
     try:
         checked = await run_unit(checked_action, retries=retries)
     except DomainError as error:
-        return None, rx.toast.error(str(error), duration=TOAST_MS)
+        return None, error if refusal_as_value else rx.toast.error(str(error), duration=TOAST_MS)
     auth._show_user(checked.user)
     if checked.allowed and auth.is_demo != checked.demo:
         auth.is_demo = checked.demo

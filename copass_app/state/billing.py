@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import reflex as rx
@@ -72,6 +73,8 @@ class BillingState(DraftPreviewMixin, rx.State):
     included: dict[str, bool] = {}
     performed: dict[str, str] = {}
     date_changed: dict[str, bool] = {}
+    # A refused Realização, said under its field while the provider is still in it ("" none).
+    date_refusal: dict[str, str] = {}
     page: int = 1
     page_count: int = 1
     confirmed: list[ConfirmedLine] = []
@@ -103,6 +106,7 @@ class BillingState(DraftPreviewMixin, rx.State):
         self.included = {str(g.id): g.included for g in shown.guides}
         self.performed = {str(g.id): g.performed_on for g in shown.guides}
         self.date_changed = {str(g.id): g.changed_date for g in shown.guides}
+        self.date_refusal = {str(g.id): "" for g in shown.guides}
         self.page, self.page_count = shown.page, shown.page_count
 
     def _set_summary(self, summary: billing.DraftSummary | None) -> None:
@@ -111,7 +115,7 @@ class BillingState(DraftPreviewMixin, rx.State):
                         if summary else (0, 0, 0))
 
     async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0,
-                   cached_session: bool = False):
+                   cached_session: bool = False, refusal_as_value: bool = False):
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
         With `show`, the page then shows the draft as the database has it, read in the same unit of work.
@@ -122,7 +126,8 @@ class BillingState(DraftPreviewMixin, rx.State):
             outcome = action(db, actor)
             return outcome, _draft_shown(db, actor, page, refresh=refresh) if show else None
 
-        found, event = await call_service(self, act_and_show, retries=retries, cached_session=cached_session)
+        found, event = await call_service(self, act_and_show, retries=retries, cached_session=cached_session,
+                                          refusal_as_value=refusal_as_value)
         if found is None:
             return None, event
         outcome, shown = found
@@ -213,22 +218,35 @@ class BillingState(DraftPreviewMixin, rx.State):
 
     @rx.event
     async def change_date(self, guide_id: int, value: str):
+        """Each date the field sends: stored, or refused under the field (the typed text stays until on_blur)."""
         key = str(guide_id)
         if not value or key not in self.performed or _year_being_typed(str(value)):
-            return
+            return None
         stored, event = await self._act(
             lambda db, actor: billing.correct_performed_date(db, actor, record_id(guide_id), value),
-            show=False, cached_session=True)
+            show=False, cached_session=True, refusal_as_value=True)
         if stored is None:
-            # Refused: the field shows the stored date again (it kept the refused one before).
-            shown = self.performed[key]
-            self.performed[key] = ""
-            yield event
-            self.performed[key] = shown
-            return
+            if not isinstance(event, DomainError):
+                return event  # no session any more, say: its redirect
+            self.date_refusal[key] = f"{event} Vale a data gravada: {_br_date(self.performed[key])}."
+            return None
         card = next(g for g in self.guides if str(g.id) == key)
+        if self.date_refusal.get(key):
+            self.date_refusal[key] = ""
         self.performed[key] = stored.isoformat()
         self.date_changed[key] = stored.isoformat() != card.original_performed_on
+        return None
+
+    @rx.event
+    def settle_date(self, guide_id: int):
+        """Leaving the date field after a refusal: the field shows the stored date again."""
+        key = str(guide_id)
+        if not self.date_refusal.get(key):
+            return
+        shown = self.performed[key]
+        self.performed[key] = ""  # a change the field sees, even when the stored date is what it had
+        yield
+        self.performed[key] = shown
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
@@ -374,6 +392,10 @@ class BillingState(DraftPreviewMixin, rx.State):
     @rx.event
     async def remove_extra(self, extra_item_id: int):
         return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))
+
+
+def _br_date(iso: str) -> str:
+    return formatting.date_br(date.fromisoformat(iso)) if iso else "nenhuma"
 
 
 def _year_being_typed(value: str) -> bool:

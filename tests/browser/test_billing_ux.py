@@ -34,11 +34,15 @@ def test_walk_of_the_billing_page(page, live_app):
     _open(page, base)
     card = page.locator(".billing-guide", has_text=page.locator(".guide-number").first.inner_text())
 
-    # A refused date: the field shows the stored date again, not the refused one.
+    # A refused date: said under the field at once; leaving the field shows the stored date again.
     field = _date_input(card)
     stored = field.input_value()
     field.fill((date.today() + timedelta(days=3)).isoformat())
-    expect(page.get_by_text(re.compile("não pode ser futura"))).to_be_visible()
+    refusal = card.locator(".date-refusal")
+    expect(refusal).to_contain_text("não pode ser futura")
+    expect(refusal).to_contain_text("Vale a data gravada")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.blur()  # (Tab walks the date's day, month and year first)
     expect(field).to_have_value(stored)
 
     # Nothing selected: "Confirmar envio" is disabled and says why.

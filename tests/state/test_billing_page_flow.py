@@ -53,15 +53,23 @@ def test_toggling_moves_the_totals_by_that_guide_and_matches_the_database(factor
 
 
 def test_a_refused_date_puts_the_stored_date_back_in_the_field(factory, login):
-    """The refused date stayed in the field while the stored one was the old date."""
+    """The refused date stayed in the field while the stored one was the old date. The refusal is
+    said under the field at once (the typed text stays while the provider types); leaving the
+    field puts the stored date back."""
     tab, (guide, _) = _tab(factory, login)
     key, stored = str(guide.id), (TODAY - timedelta(days=4)).isoformat()
-    events = _drain(tab.change_date(guide.id, (TODAY + timedelta(days=3)).isoformat()))
-    assert any(says(event, "não pode ser futura") for event in events)
+    assert asyncio.run(tab.change_date(guide.id, (TODAY + timedelta(days=3)).isoformat())) is None  # no toast
+    assert "não pode ser futura" in tab.date_refusal[key]
+    assert f"Vale a data gravada: {(TODAY - timedelta(days=4)).strftime('%d/%m/%Y')}." in tab.date_refusal[key]
     assert tab.performed[key] == stored and tab.date_changed[key] is False
+    shown = []
+    for _ in tab.settle_date(guide.id):  # on_blur: a change the field sees, then the stored date
+        shown.append(tab.performed[key])
+    assert shown == [""] and tab.performed[key] == stored
     earlier = (TODAY - timedelta(days=5)).isoformat()
-    _drain(tab.change_date(guide.id, earlier))
-    assert tab.performed[key] == earlier and tab.date_changed[key] is True
+    asyncio.run(tab.change_date(guide.id, earlier))
+    assert tab.performed[key] == earlier and tab.date_changed[key] is True and tab.date_refusal[key] == ""
+    assert list(tab.settle_date(guide.id)) == [] and tab.performed[key] == earlier  # nothing refused: kept
     asyncio.run(tab.on_load())
     assert tab.performed[key] == earlier
 
