@@ -18,6 +18,7 @@ from datetime import datetime
 from importlib import resources
 
 from lxml import etree
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -104,6 +105,9 @@ class Service:
     name: str  # tissLoteGuias: the path, the WSDL's service and the audit's name
     shape: Shape
     handle: Handler  # runs in a worker thread; opens its own units of work
+    # A read answered in the caller's unit of work: the endpoint then checks the token, reads and writes the
+    # call's audit row in ONE transaction (the status a provider's software polls for).
+    read: Callable[[Session, Call], Answer] | None = None
 
     @property
     def path(self) -> str:
@@ -215,6 +219,33 @@ def _run(service: Service, access: ApiAccess, envelope: Envelope, source: str) -
     return envelope_bytes(reply), answer.status, answer.result
 
 
+def _read_in_one_transaction(service: Service, token: str, envelope: Envelope, source: str) -> Reply:
+    """The token's check (its count and last use kept whatever follows), the read and the call's audit row."""
+    message = request_message(envelope.request, service.shape)
+
+    def work(db: Session) -> tuple[ApiAccess, Answer | None]:
+        access = api_tokens.authorize_request(db, token, source=source)
+        if access.actor is None:
+            return access, None
+        call = Call(service.name, access, envelope.request, message, source, clock.now())
+        sender = _sender_issue(envelope.request, access)
+        answer = refused(call, service.shape, [sender]) if sender else service.read(db, call)
+        if not answer.recorded:
+            call.record(db, answer.result)
+        return access, answer
+
+    access, answer = perform(work)
+    if answer is None:
+        return _refusal_of_access(service, access)
+    reply = reply_element(answer.message, service.shape)
+    errors = ws_errors(reply)
+    if errors:
+        logger.error("%s: reply does not validate against tissWebServicesV4_03_00.xsd: %s", service.name,
+                     "; ".join(errors[:5]))
+        return Reply(fault_bytes(SoapFault(BROKEN_REPLY, code="Server")), 500)
+    return Reply(envelope_bytes(reply), answer.status)
+
+
 def _too_many_requests(service: Service, access: ApiAccess) -> Reply:
     party = ReceiptParty(registro_ans=access.registro_ans, provider_code=access.provider_code)
     message = refusal_message(service.shape, party, [LotIssue(access.message, code=codes.CANNOT_VALIDATE)],
@@ -255,12 +286,14 @@ def _process(service: Service, data: bytes, bearer: str, access: ApiAccess | Non
         if access is not None:
             _record(access, service.name, "falha SOAP", source)
         return Reply(fault_bytes(fault), fault.status)
-    if access is None:
-        access = _authorize(bearer or envelope.password, source)
-        refusal = _refusal_of_access(service, access)
-        if refusal is not None:
-            return refusal
     try:
+        if access is None and service.read is not None:
+            return _read_in_one_transaction(service, bearer or envelope.password, envelope, source)
+        if access is None:
+            access = _authorize(bearer or envelope.password, source)
+            refusal = _refusal_of_access(service, access)
+            if refusal is not None:
+                return refusal
         body, status, _ = _run(service, access, envelope, source)
     except DomainError as error:  # the database busy past its retries, say: the portal's message, no trace
         return Reply(fault_bytes(SoapFault(error.message, code="Server")), 503)

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from lxml import etree
+from sqlmodel import Session
 
 from copass_app import clock
 from copass_app.models import GuideType
@@ -39,25 +40,25 @@ SHAPE = Shape(request="solicitacaoStatusProtocoloWS", request_body="solicitacaoS
               transaction="SOLIC_STATUS_PROTOCOLO", reply_transaction="SITUACAO_PROTOCOLO")
 
 
-def handle(call: Call) -> Answer:
+def read(db: Session, call: Call) -> Answer:
+    """The answer, in the caller's unit of work (the endpoint's, with the token's check and the call's row)."""
     issues = request_issues(call, SHAPE)
     if issues:
         return refused(call, SHAPE, issues)
     number = request_text(call, "solicitacaoStatusProtocolo/numeroProtocolo")
-
-    def lookup(db) -> tuple[protocol_status.ProtocolStatus, bytes | None, str]:
-        summary = protocol_status.protocol_summary(db, call.actor, number)  # owner-checked, one query
-        cached = _answers.get((summary.version, call.party))
-        status = summary if cached else protocol_status.protocol_status(db, call.actor, number)
-        result = f"ok — protocolo {status.protocol_number}: {status.status_label}"
-        call.record(db, result)
-        return status, cached, result
-
     try:
-        status, cached, result = perform(lookup)
+        summary = protocol_status.protocol_summary(db, call.actor, number)  # owner-checked, one query
     except DomainError as error:
         return refused(call, SHAPE, [LotIssue(error.message, code=error.code or codes.PROTOCOL_NOT_FOUND)])
+    cached = _answers.get((summary.version, call.party))
+    status = summary if cached else protocol_status.protocol_status(db, call.actor, number)
+    result = f"ok — protocolo {status.protocol_number}: {status.status_label}"
+    call.record(db, result)
     return Answer(situation_message(call, status, cached), result, recorded=True)
+
+
+def handle(call: Call) -> Answer:
+    return perform(lambda db: read(db, call))
 
 
 class _Answers:
@@ -139,4 +140,4 @@ def situation_message(call: Call, status: protocol_status.ProtocolStatus,
     return finish_message(root)
 
 
-SERVICE = Service(NAME, SHAPE, handle)
+SERVICE = Service(NAME, SHAPE, handle, read)
