@@ -148,7 +148,7 @@ def _nowrap(value) -> rx.Component:
     return rx.text.span(value, white_space="nowrap")
 
 
-def _next_payment(view: DashboardView, batches: Route) -> rx.Component:
+def _next_payment(view: DashboardView, batches: Route, nf_source: rx.Component) -> rx.Component:
     nxt = view.next_payment
     return rx.card(
         rx.vstack(
@@ -160,7 +160,7 @@ def _next_payment(view: DashboardView, batches: Route) -> rx.Component:
                     size="2", id="next-payment-detail"),
             rx.text("Valor aprovado, antes das retenções; a data é a do pagamento pela operadora.", size="1",
                     color_scheme="gray"),
-            _source(batches.title, batches.path),
+            rx.hstack(_source(batches.title, batches.path), nf_source, spacing="4", wrap="wrap"),
             spacing="1",
         ),
         id="next-payment",
@@ -305,7 +305,8 @@ def _heading_line(view: DashboardView, *controls: rx.Component) -> rx.Component:
 
 
 def _body(view: DashboardView, batches: Route, sources: dict) -> rx.Component:
-    return rx.vstack(_this_month(view), _next_payment(view, batches), _charts(view, **sources),
+    nf_source = sources.pop("nf_source")
+    return rx.vstack(_this_month(view), _next_payment(view, batches, nf_source), _charts(view, **sources),
                      spacing="4", width="100%")
 
 
@@ -325,6 +326,8 @@ def _link_to(path: str, label: str, fallback: Route) -> rx.Component:
 def dashboard_page() -> rx.Component:
     view = ProviderDashboardState.view
     sources = {
+        "nf_source": _link_to("/relatorios/nf", "Valores para emissão de NF (a pagar e pagos)",
+                              routes.PROVIDER_PAYMENTS),
         "money_source": _link_to("/relatorios/demonstrativos", "Demonstrativos de pagamento",
                                  routes.PROVIDER_PAYMENTS),
         "rate_source": _link_to("/relatorios/glosas", "Relatório de glosas", routes.BATCHES),
@@ -397,6 +400,8 @@ def _provider_filter() -> rx.Component:
 def staff_dashboard_page() -> rx.Component:
     view = StaffDashboardState.view
     sources = {
+        "nf_source": _link_to("/operadora/relatorios/nf", "Valores para emissão de NF (a pagar e pagos)",
+                              routes.PAYMENTS),
         "money_source": _link_to("/operadora/relatorios/demonstrativos", "Demonstrativos de pagamento",
                                  routes.PAYMENTS),
         "rate_source": _link_to("/operadora/relatorios/glosas", "Relatório de glosas", routes.RECEIVED_BATCHES),

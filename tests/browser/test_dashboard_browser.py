@@ -94,6 +94,8 @@ def test_the_provider_lands_on_the_painel_and_each_chart_is_drawn_from_the_servi
         page.locator("#chart-reasons summary").press("Enter")  # by keyboard too
         expect(page.locator("#chart-reasons .reason-row").first).to_contain_text(board.reasons[0].code)
         expect(page.locator("#chart-money .chart-source")).to_have_attribute("href", "/relatorios/demonstrativos")
+        expect(page.locator("#chart-reasons .chart-source")).to_have_attribute("href", "/relatorios/glosas")
+        expect(page.locator("#next-payment .chart-source").last).to_have_attribute("href", "/relatorios/nf")
         shoot(page, "painel-1366")
     finally:
         context.close()
