@@ -86,3 +86,28 @@ def _seed_chunk(db, indexes: range, password_hash: str, guides: int, days_back: 
 
 def as_json(accounts: list[BenchAccount]) -> list[dict]:
     return [asdict(a) for a in accounts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m load.seed --count 1000`: the accounts ahead of a run (DATABASE_URL migrated and seeded first)."""
+    import argparse
+    import sys
+    import time
+
+    from copass_app.migrations import upgrade
+    from copass_app.services.demo import seed_demo
+    from copass_app.settings import database_url
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--count", type=int, default=100)
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    upgrade(database_url())
+    perform(seed_demo)
+    seed_accounts(args.count)
+    print(f"carga: {args.count} contas em {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
