@@ -10,11 +10,11 @@ process runs user actions in a loop through the paths the web handlers use — e
 (built from the provider's own authorized, unbilled guides; refused resends too), the staff's
 start of analysis and the provider's estorno. The harness SIGKILLs it at random moments after it
 announces an action (or one of its phases: a commit, a file write), checks the database and the
-private files with SQL (see `check_consistency`), restarts the worker and goes on. Bounded by
+private files with SQL (see `CHECKS`), restarts the worker and goes on. Bounded by
 `--kills` and `--max-seconds`; exits 1 on any inconsistency (or a worker that failed on its own).
 
-Adding an action (issue 10's payment) is one more entry in `ACTIONS` (a function `ctx -> outcome`)
-and, for its records, a few more queries in `check_consistency`.
+Adding an action (the analysis' conclusion and the payment are the latest) is one more entry in
+`ACTIONS` (a function `ctx -> outcome`) and, for its records, a few more queries in `CHECKS`.
 """
 
 from __future__ import annotations
@@ -216,6 +216,62 @@ def reverse(ctx: Context) -> str:
         return "refused"
 
 
+def _batches_in(db, status):
+    from sqlmodel import select
+
+    from copass_app.models import Batch
+
+    return db.exec(select(Batch.id, Batch.provider_id).where(Batch.status == status).order_by(Batch.id)).all()
+
+
+def finish_analysis(ctx: Context) -> str:
+    """The analyst accepts every item of a batch in analysis and concludes it (one user action each, as
+    the analysis page sends them): the batch is released for payment."""
+    from copass_app.models import BatchStatus
+    from copass_app.services import analysis
+    from copass_app.services.errors import DomainError
+    from copass_app.services.unit_of_work import perform
+
+    def pick(db, actor):
+        waiting = _batches_in(db, BatchStatus.EM_ANALISE)
+        return ctx.rng.choice(waiting)[0] if waiting else None
+
+    batch_id = perform(as_user(ctx.staff_token, pick))
+    if batch_id is None:
+        return "skipped"
+    try:
+        emit("P accept_all")
+        perform(as_user(ctx.staff_token, lambda db, a: analysis.accept_all(db, a, batch_id)))
+        emit("P finish")
+        perform(as_user(ctx.staff_token, lambda db, a: analysis.finish_analysis(db, a, batch_id)))
+    except DomainError:
+        return "refused"
+    return "ok"
+
+
+def payment(ctx: Context) -> str:
+    """Staff register the payment of one provider's batches released for payment."""
+    from copass_app import clock
+    from copass_app.models import BatchStatus
+    from copass_app.services import payments
+    from copass_app.services.errors import DomainError
+    from copass_app.services.unit_of_work import perform
+
+    def pay(db, actor):
+        released = _batches_in(db, BatchStatus.LIBERADO_PAGAMENTO)
+        if not released:
+            return "skipped"
+        provider_id = ctx.rng.choice(released)[1]
+        batch_ids = [batch_id for batch_id, owner in released if owner == provider_id][:3]
+        payments.register_payment(db, actor, provider_id, batch_ids=batch_ids, appeal_ids=[], paid_on=clock.today())
+        return "ok"
+
+    try:
+        return perform(as_user(ctx.staff_token, pay))
+    except DomainError:
+        return "refused"
+
+
 def new_guides(ctx: Context) -> str:
     """The operator authorizes more requests, so a long run never runs out of billable guides."""
     from sqlmodel import func, select
@@ -239,12 +295,14 @@ def new_guides(ctx: Context) -> str:
     return perform(authorize)
 
 
-# Name -> (weight, action). Issue 10 adds ("payment", register_payment) here, nothing else in the loop.
+# Name -> (weight, action).
 ACTIONS = {
     "web_billing": (3, web_billing),
     "xml_lot": (3, xml_lot),
     "start_analysis": (1, start_analysis),
     "reverse": (2, reverse),
+    "finish_analysis": (1, finish_analysis),
+    "payment": (1, payment),
 }
 REFILL = "new_guides"
 REFILL_BELOW = 25  # billable guides left
@@ -381,6 +439,27 @@ CHECKS: list[tuple[str, str]] = [
      "(a.entity = 'batch' AND NOT EXISTS (SELECT 1 FROM batch b WHERE CAST(b.id AS TEXT) = a.entity_id)) OR "
      "(a.entity = 'upload_record' AND NOT EXISTS "
      "(SELECT 1 FROM upload_record u WHERE CAST(u.id AS TEXT) = a.entity_id))"),
+    ("pagamento sem lotes nem recursos", "SELECT p.id FROM payment p WHERE NOT EXISTS "
+     "(SELECT 1 FROM payment_batch pb WHERE pb.payment_id = p.id) AND NOT EXISTS "
+     "(SELECT 1 FROM appeal a WHERE a.payment_id = p.id)"),
+    ("lote pago sem exatamente um pagamento (ou pagamento de lote não pago)", "SELECT b.id FROM batch b "
+     "WHERE (b.status = '6') <> ((SELECT count(*) FROM payment_batch pb WHERE pb.batch_id = b.id) = 1) "
+     "OR (b.status = '6') <> (b.paid_at IS NOT NULL)"),
+    ("pagamento com bruto diferente da soma dos lotes", "SELECT p.id FROM payment p WHERE p.gross_value <> "
+     "(SELECT coalesce(sum(b.total_value), 0) FROM payment_batch pb JOIN batch b ON b.id = pb.batch_id "
+     "WHERE pb.payment_id = p.id)"),
+    ("pagamento com líquido diferente de aprovado + recursos − retenções", "SELECT p.id FROM payment p WHERE "
+     "p.net_value <> p.approved_value + p.appeals_value - p.withholding_value OR p.withholding_value <> "
+     "(SELECT coalesce(sum(w.value), 0) FROM payment_withholding w WHERE w.payment_id = p.id)"),
+    ("pagamento com número provisório", "SELECT p.id FROM payment p WHERE p.number LIKE 'tmp%'"),
+    ("pagamento sem exatamente uma auditoria", "SELECT p.id FROM payment p WHERE (SELECT count(*) FROM audit_log a "
+     "WHERE a.action = 'payment.register' AND a.entity_id = CAST(p.id AS TEXT)) <> 1"),
+    ("lote liberado ou pago sem itens decididos", "SELECT b.id FROM batch b WHERE b.status IN ('3', '6') AND "
+     "EXISTS (SELECT 1 FROM batch_guide g JOIN batch_item i ON i.batch_guide_id = g.id "
+     "WHERE g.batch_id = b.id AND i.approved_value IS NULL)"),
+    ("conclusão de análise sem exatamente uma auditoria", "SELECT b.id FROM batch b WHERE "
+     "(SELECT count(*) FROM audit_log a WHERE a.action IN ('batch.release_payment', 'batch.close_without_payment') "
+     "AND a.entity_id = CAST(b.id AS TEXT)) <> (b.status IN ('3', '4', '6'))"),
     ("rascunho com mais de um dono", "SELECT user_id FROM billing_draft GROUP BY user_id HAVING count(*) > 1"),
     ("item adicionado fora das guias do rascunho", "SELECT x.id FROM draft_extra_item x WHERE NOT EXISTS "
      "(SELECT 1 FROM draft_guide d WHERE d.draft_id = x.draft_id AND d.guide_id = x.guide_id)"),
@@ -434,6 +513,9 @@ def _check(connection, db_path: Path, private_dir: Path, run_upgrade: bool) -> C
                                 "audit_log")}
         counts["batch_cancelled"] = connection.execute("SELECT count(*) FROM batch WHERE status = '9'").fetchone()[0]
         counts["batch_in_analysis"] = connection.execute("SELECT count(*) FROM batch WHERE status = '2'").fetchone()[0]
+        counts["batch_processed"] = connection.execute(
+            "SELECT count(*) FROM batch WHERE processed_at IS NOT NULL").fetchone()[0]
+        counts["payment"] = connection.execute("SELECT count(*) FROM payment").fetchone()[0]
     finally:
         connection.close()
     named = set()
@@ -604,6 +686,8 @@ TRIGGERS = {
     "xml_lot": ("ENTER", "P receive", "P file", "P rename", "P commit"),
     "reverse": ("ENTER", "P commit"),
     "start_analysis": ("ENTER", "P commit"),
+    "finish_analysis": ("ENTER", "P accept_all", "P finish", "P commit"),
+    "payment": ("ENTER", "P commit"),
 }
 SELF_KILL_POINTS = {"xml_lot": ("commit", "rename", "filed")}  # the others: ("commit",)
 SELF_KILL_SHARE = 0.15

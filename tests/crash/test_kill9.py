@@ -1,5 +1,6 @@
 """Crash safety: a short pass of scripts/crash_run.py (kill -9 of a worker in the middle of web
-confirmations, XML uploads, analyses and estornos), and proof that its checker finds a broken database.
+confirmations, XML uploads, analyses, their conclusions, payments and estornos), and proof that its
+checker finds a broken database.
 
 The full run (≥ 200 kills) is `python scripts/crash_run.py --kills 200`; this pass runs in `make test`.
 """
@@ -30,7 +31,7 @@ crash_run = _load_harness()
 
 @pytest.fixture(scope="module")
 def crashed(tmp_path_factory):
-    """20 kills across the four actions, on a database and private files kept for the checks below."""
+    """20 kills across the six actions, on a database and private files kept for the checks below."""
     workdir = tmp_path_factory.mktemp("crash")
     summary = crash_run.run(kills=20, max_seconds=55, workdir=workdir)
     return summary, workdir
@@ -46,7 +47,8 @@ def test_twenty_kills_leave_the_database_and_files_consistent(crashed):
         assert summary.kills_by_action[name] >= 2, crash_run.report(summary)
         assert summary.done_by_action[(name, "ok")] > 0, crash_run.report(summary)
     assert summary.last.counts["batch"] > 0 and summary.last.counts["upload_record"] > 0
-    assert summary.last.counts["batch_cancelled"] > 0 and summary.last.counts["batch_in_analysis"] > 0
+    assert summary.last.counts["batch_cancelled"] > 0 and summary.last.counts["batch_processed"] > 0
+    assert summary.last.counts["payment"] > 0
 
 
 @pytest.fixture
@@ -73,6 +75,14 @@ def _execute(db_path: Path, *statements: str) -> None:
 LIVE_BATCH = "(SELECT min(batch_id) FROM billed_item)"
 ACCEPTED_UPLOAD = "(SELECT min(id) FROM upload_record WHERE accepted)"
 
+
+def _payment(number: str, *, net: int) -> str:
+    """A payment row (money in cents) of the first batch's provider, approved 1000, nothing withheld."""
+    return ("INSERT INTO payment (provider_id, number, paid_on, gross_value, glosa_value, approved_value, "
+            "appeals_value, withholding_value, net_value, bank, agency, account, created_by, created_at) "
+            f"SELECT provider_id, '{number}', '2026-11-30', 1000, 0, 1000, 0, 0, {net}, '001', '1', '1', created_by, "
+            "received_at FROM batch LIMIT 1")
+
 # (what the checker must report, the damage a half-done write would leave)
 BREAKAGES = {
     "lote sem guias": [
@@ -96,6 +106,13 @@ BREAKAGES = {
     "lote sem auditoria de criação": [
         f"DELETE FROM audit_log WHERE action = 'batch.create' AND entity_id = CAST({LIVE_BATCH} AS TEXT)"],
     "envio aceito sem lote": [f"UPDATE upload_record SET batch_id = NULL WHERE id = {ACCEPTED_UPLOAD}"],
+    # Payments written by hand (the short run may end before its first payment): one linked to no
+    # batch, one whose net does not add up, one without its audit row; a batch paid without a payment.
+    "pagamento sem lotes nem recursos": [_payment("QUEBRA1", net=1000)],
+    "pagamento com líquido diferente": [_payment("QUEBRA2", net=999)],
+    "pagamento sem exatamente uma auditoria": [_payment("QUEBRA3", net=1000)],
+    "lote pago sem exatamente um pagamento": [
+        f"UPDATE batch SET status = '6', paid_at = received_at WHERE id = {LIVE_BATCH}"],
 }
 
 
