@@ -153,6 +153,8 @@ def summarize(stats: Stats, elapsed: float, providers: list[Provider], *, before
     summary["sessions_logged_in"] = sum(p.logged_in for p in providers)
     summary["disconnects"], summary["reconnects"], summary["new_tab_tokens"] = disconnects, reconnects, new_tokens
     summary["measured_seconds"] = round(elapsed, 1)
+    # The machine's load when the window closed: a shared machine's other work is in these figures too.
+    summary["load_average"] = [round(x, 2) for x in os.getloadavg()]
     summary["error_timeline"] = stats.timeline[:200]
     return summary
 
@@ -204,7 +206,8 @@ def report(summaries: list[dict], workers: int | None, interval: float) -> None:
               f"medidos, uma ação a cada {interval:g} s (logins antes: {summary['ramp_s']} s)")
         print(table(summary))
         print(f"sessões logadas: {summary['sessions_logged_in']} · desconexões: {summary['disconnects']} · "
-              f"reconexões: {summary['reconnects']} · tokens de aba novos: {summary['new_tab_tokens']}")
+              f"reconexões: {summary['reconnects']} · tokens de aba novos: {summary['new_tab_tokens']} · "
+              f"carga da máquina: {summary.get('load_average')}")
 
 
 def main(argv: list[str] | None = None) -> int:
