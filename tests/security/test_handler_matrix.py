@@ -67,6 +67,7 @@ WHO_MAY_ACT: dict[str, str] = {
     "BillingState.pick": TAB_ONLY,
     "BillingState.set_quantity": TAB_ONLY,
     "BillingState.set_unit_value": TAB_ONLY,
+    "BillingState.settle_date": TAB_ONLY,  # puts the tab's own stored date back in its field
     "AttendancesState.new_attendance": TAB_ONLY,
     "AttendancesState.set_guide_type": TAB_ONLY,
     "AttendancesState.cancel_edit": TAB_ONLY,
