@@ -244,8 +244,13 @@ class Provider:
                                                                             self.plan.today)
         if new.isoformat() == shown:
             new = original - timedelta(days=1)
-        await self._handler("billing_date", BILLING, "change_date", {"guide_id": card["id"], "value": new.isoformat()},
-                            touches(BILLING, "performed", "date_changed"))
+        # A refused date is said under its field (date_refusal), the stored one stays: an answer too.
+        answer = await self._handler("billing_date", BILLING, "change_date",
+                                     {"guide_id": card["id"], "value": new.isoformat()},
+                                     touches(BILLING, "performed", "date_changed", "date_refusal"))
+        refusals = ((answer or {}).get("delta") or {}).get(BILLING, {}).get("date_refusal_rx_state_") or {}
+        if refusals.get(str(card["id"])):
+            self.stats.event("billing_date", "data recusada (dita sob o campo)")
 
     async def billing_confirm(self) -> None:
         if not self._cards():
