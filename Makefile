@@ -73,7 +73,7 @@ serve: install
 bench-browser: install browser-deps
 	$(BIN)/python -m bench.browser_bench
 
-# Past one server (README, "Vários servidores"): PostgreSQL at DATABASE_URL, Redis at REFLEX_REDIS_URL,
+# Past one server (README, "Growing past one server"): PostgreSQL at DATABASE_URL, Redis at REFLEX_REDIS_URL,
 # COPASS_WORKERS Granian workers on one port; nginx in front of several machines (deploy/nginx/).
 .PHONY: serve-cluster cluster-deps load test-cluster
 serve-cluster: install
