@@ -112,7 +112,8 @@ BREAKAGES = {
     "pagamento com líquido diferente": [_payment("QUEBRA2", net=999)],
     "pagamento sem exatamente uma auditoria": [_payment("QUEBRA3", net=1000)],
     "lote pago sem exatamente um pagamento": [
-        f"UPDATE batch SET status = '6', paid_at = received_at WHERE id = {LIVE_BATCH}"],
+        "UPDATE batch SET status = '6', paid_at = received_at "
+        "WHERE id = (SELECT min(id) FROM batch WHERE status NOT IN ('6', '9'))"],  # not one the run paid
 }
 
 
