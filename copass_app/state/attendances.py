@@ -16,7 +16,7 @@ import reflex as rx
 
 from copass_app import clock, formatting
 from copass_app.dbtypes import to_money
-from copass_app.models import GuideType
+from copass_app.models import AttendanceStatus, GuideType
 from copass_app.services import attendances as att
 from copass_app.services import typed_input
 from copass_app.services.errors import DomainError
@@ -71,7 +71,7 @@ def attendance_line(row: att.AttendanceRow) -> AttendanceLine:
         total=formatting.money(row.total),
         status=str(row.status),
         protocol=row.protocol_number or "",
-        editable=str(row.status) == str(att.AttendanceStatus.DIGITADO),
+        editable=str(row.status) == str(AttendanceStatus.DIGITADO),
     )
 
 
@@ -345,7 +345,7 @@ class AttendancesState(PagedState, rx.State):
             self, lambda db, actor: att.get_attendance(db, actor, record_id(attendance_id)))
         if view is None:
             return event
-        if str(view.status) != str(att.AttendanceStatus.DIGITADO):
+        if str(view.status) != str(AttendanceStatus.DIGITADO):
             return rx.toast.error("Este atendimento já foi fechado num lote e não pode mais ser alterado.")
         self._fill(view)
         return None
