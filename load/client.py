@@ -164,8 +164,8 @@ class Tab:
                 attempts = min(attempts + 1, 10)
                 try:
                     await self.sio.disconnect()
-                except Exception:
-                    pass
+                except Exception as error:  # the half-open client of the failed attempt: said, then retried
+                    self.stats.event("reconnect", f"desconexão da tentativa falhou ({type(error).__name__})")
                 await asyncio.sleep(0.2 * attempts)
                 continue
             self.reconnects += 1
