@@ -31,6 +31,7 @@ AUTH = f"{ROOT}.copass_app___state___auth____auth_state"
 LOGIN = f"{ROOT}.copass_app___state___login____login_state"
 GUIDES = f"{ROOT}.copass_app___state___guides____guides_state"
 BILLING = f"{ROOT}.copass_app___state___billing____billing_state"
+SELECTION = f"{BILLING}.copass_app___state___billing____draft_selection_state"  # checks, dates, totals
 HYDRATE = f"{ROOT}.hydrate_and_load"
 UPDATE_VARS = f"{ROOT}.reflex___state____update_vars_internal_state.update_vars_internal"
 ON_LOAD = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import aiohttp
 
-from load.client import BILLING, GUIDES, LOGIN, Tab, any_of, form, has_event, touches
+from load.client import BILLING, GUIDES, LOGIN, SELECTION, Tab, any_of, form, has_event, touches
 from load.stats import Stats
 
 TOAST_EVENTS = ("_call_function", "_call_script")
@@ -205,10 +205,10 @@ class Provider:
         start = end - timedelta(days=self.plan.period_days)
         answer = await self._handler("billing_period", BILLING, "open_period",
                                      form(start=start.isoformat(), end=end.isoformat(), competence=""),
-                                     touches(BILLING, "guides", "discard_open", "summary"))
+                                     any_of(touches(BILLING, "guides", "discard_open"), touches(SELECTION, "summary")))
         if answer and (answer.get("delta") or {}).get(BILLING, {}).get("discard_open_rx_state_") is True:
             await self._handler("billing_period", BILLING, "confirm_discard", None,
-                                touches(BILLING, "guides", "summary"))
+                                any_of(touches(BILLING, "guides"), touches(SELECTION, "summary")))
 
     def _cards(self) -> list[dict]:
         return list(self.tab.view.get(BILLING, "guides", []) or [])
@@ -218,26 +218,26 @@ class Provider:
             self.stats.event("billing_select_none", "sem guias no período")
             return
         await self._handler("billing_select_none", BILLING, "select_all", {"included": False},
-                            touches(BILLING, "included", "summary"))
+                            touches(SELECTION, "included", "summary"))
 
     async def billing_toggle(self) -> None:
-        included = self.tab.view.get(BILLING, "included", {}) or {}
+        included = self.tab.view.get(SELECTION, "included", {}) or {}
         unchecked = [card for card in self._cards() if not included.get(str(card["id"]), True)]
         if not unchecked:
             self.stats.event("billing_toggle", "nada a marcar")
             return
         card = self.rng.choice(unchecked)
-        await self._handler("billing_toggle", BILLING, "toggle_guide", {"guide_id": card["id"], "included": True},
-                            touches(BILLING, "included", "summary"))
+        await self._handler("billing_toggle", SELECTION, "toggle_guide", {"guide_id": card["id"], "included": True},
+                            touches(SELECTION, "included", "summary"))
 
     async def billing_date(self) -> None:
-        included = self.tab.view.get(BILLING, "included", {}) or {}
+        included = self.tab.view.get(SELECTION, "included", {}) or {}
         cards = [card for card in self._cards() if included.get(str(card["id"]))]
         if not cards:
             self.stats.event("billing_date", "nenhuma guia marcada")
             return
         card = self.rng.choice(cards)
-        shown = (self.tab.view.get(BILLING, "performed", {}) or {}).get(str(card["id"]), card["performed_on"])
+        shown = (self.tab.view.get(SELECTION, "performed", {}) or {}).get(str(card["id"]), card["performed_on"])
         original = date.fromisoformat(card["original_performed_on"])
         # One day later than the original, or back to it: either is a change the page must store.
         new = original if shown != card["original_performed_on"] else min(original + timedelta(days=1),
@@ -245,10 +245,10 @@ class Provider:
         if new.isoformat() == shown:
             new = original - timedelta(days=1)
         # A refused date is said under its field (date_refusal), the stored one stays: an answer too.
-        answer = await self._handler("billing_date", BILLING, "change_date",
+        answer = await self._handler("billing_date", SELECTION, "change_date",
                                      {"guide_id": card["id"], "value": new.isoformat()},
-                                     touches(BILLING, "performed", "date_changed", "date_refusal"))
-        refusals = ((answer or {}).get("delta") or {}).get(BILLING, {}).get("date_refusal_rx_state_") or {}
+                                     touches(SELECTION, "performed", "date_changed", "date_refusal"))
+        refusals = ((answer or {}).get("delta") or {}).get(SELECTION, {}).get("date_refusal_rx_state_") or {}
         if refusals.get(str(card["id"])):
             self.stats.event("billing_date", "data recusada (dita sob o campo)")
 

@@ -10,7 +10,7 @@ from copass_app.components.forms import field_label, labelled_field
 from copass_app.components.shell import page_shell
 from copass_app.components.ui import pager
 from copass_app.pages.glosa_preview import draft_preview_section
-from copass_app.state.billing import CATALOG_LABELS, BillingState, DraftGuideCard, DraftItemLine
+from copass_app.state.billing import CATALOG_LABELS, BillingState, DraftGuideCard, DraftItemLine, DraftSelectionState
 
 
 def _period_form() -> rx.Component:
@@ -74,7 +74,7 @@ def _stat(label: str, value: rx.Var | rx.Component, element_id: str) -> rx.Compo
 
 
 def _summary_bar() -> rx.Component:
-    summary = BillingState.summary
+    summary = DraftSelectionState.summary
     return rx.card(
         rx.hstack(
             _stat("Período", summary.period, "summary-period"),
@@ -100,7 +100,8 @@ def _summary_bar() -> rx.Component:
 
 
 def _confirm_button() -> rx.Component:
-    nothing = BillingState.summary.guides == 0
+    summary = DraftSelectionState.summary
+    nothing = summary.guides == 0
     return rx.alert_dialog.root(
         rx.vstack(
             rx.alert_dialog.trigger(rx.button(rx.icon("send", size=16), "Confirmar envio", id="confirm-open",
@@ -113,7 +114,7 @@ def _confirm_button() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Confirmar envio"),
             rx.alert_dialog.description(
-                "Enviar ", BillingState.summary.guides, " guia(s), no valor de ", BillingState.summary.value,
+                "Enviar ", summary.guides, " guia(s), no valor de ", summary.value,
                 ", para a operadora? Cada lote tem um só tipo de guia e até 100 guias.",
             ),
             rx.hstack(
@@ -194,10 +195,10 @@ def _item_row(item: DraftItemLine) -> rx.Component:
 
 def _guide_card(guide: DraftGuideCard) -> rx.Component:
     key = guide.id.to_string()
-    return billing_guide_card(guide=guide, included=BillingState.included[key],
-                              performed=BillingState.performed[key],
-                              changed=BillingState.date_changed[key],
-                              refusal=BillingState.date_refusal[key])
+    return billing_guide_card(guide=guide, included=DraftSelectionState.included[key],
+                              performed=DraftSelectionState.performed[key],
+                              changed=DraftSelectionState.date_changed[key],
+                              refusal=DraftSelectionState.date_refusal[key])
 
 
 DATE_DEBOUNCE_MS = 0  # see the date field: refusals wait for on_blur, not for a pause in typing
@@ -211,9 +212,10 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.checkbox(checked=included,
-                            on_change=lambda value: BillingState.toggle_guide(guide.id, value),
-                            class_name="guide-check", size="3", aria_label="Incluir a guia " + guide.number),
+                rx.el.input(type="checkbox", checked=included,
+                            on_click=DraftSelectionState.toggle_guide(guide.id, ~included),
+                            class_name="guide-check", aria_label="Incluir a guia " + guide.number,
+                            width="20px", height="20px", accent_color=rx.color("accent", 9), cursor="pointer"),
                 rx.vstack(
                     rx.hstack(rx.badge(guide.guide_type), rx.text("Guia ", rx.text.strong(guide.number),
                                                                   class_name="guide-number"),
@@ -231,8 +233,8 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
                     # user's fingers; leaving the field (on_blur) puts the stored date back.
                     rx.debounce_input(
                         rx.input(type="date", id=date_id,
-                                 on_change=lambda value: BillingState.change_date(guide.id, value),
-                                 on_blur=lambda _value: BillingState.settle_date(guide.id),
+                                 on_change=lambda value: DraftSelectionState.change_date(guide.id, value),
+                                 on_blur=lambda _value: DraftSelectionState.settle_date(guide.id),
                                  class_name="performed-date",
                                  aria_invalid=rx.cond(refusal != "", "true", "false"),
                                  aria_describedby="refusal-" + guide.id.to_string(),
@@ -261,13 +263,7 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
                 width="100%",
                 spacing="4",
             ),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Tabela", "Código", "Descrição", "Qtd.", "Unitário", "Total", "")])),
-                rx.table.body(rx.foreach(guide.lines, _item_row)),
-                size="1",
-                width="100%",
-            ),
+            guide_lines_table(lines=guide.lines),
             spacing="2",
             width="100%",
         ),
@@ -275,6 +271,18 @@ def billing_guide_card(guide: rx.Var[DraftGuideCard], included: rx.Var[bool], pe
         opacity=rx.cond(included, "1", "0.55"),
         class_name="billing-guide",
         custom_attrs={"data-date-changed": rx.cond(changed, "sim", "não")},
+    )
+
+
+# Its own memo: checking the guide or changing its date re-renders the card, not its lines (the same list).
+@rx.memo
+def guide_lines_table(lines: rx.Var[list[DraftItemLine]]) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                       ("Tabela", "Código", "Descrição", "Qtd.", "Unitário", "Total", "")])),
+        rx.table.body(rx.foreach(lines, _item_row)),
+        size="1",
+        width="100%",
     )
 
 
@@ -400,13 +408,13 @@ def billing_page() -> rx.Component:
             BillingState.has_draft,
             rx.vstack(
                 _summary_bar(),
-                draft_preview_section(BillingState),
+                draft_preview_section(BillingState, DraftSelectionState.summary),
                 rx.cond(BillingState.guides.length() == 0,
                         empty_state("Nenhuma guia a faturar neste período",
                                     "Só aparecem guias autorizadas, realizadas no período e ainda não faturadas. "
                                     "Escolha outro período e clique em Faturar.", id="no-guides")),
                 rx.foreach(BillingState.guides, _guide_card),
-                pager(BillingState.page, BillingState.page_count, BillingState.summary.available,
+                pager(BillingState.page, BillingState.page_count, DraftSelectionState.summary.available,
                       BillingState.go_to_page),
                 spacing="3",
                 width="100%",

@@ -135,11 +135,11 @@ def preview_button(on_click, running, *, disabled=False, element_id: str = "run-
                      on_click=on_click, loading=running, disabled=disabled, id=element_id)
 
 
-def draft_preview_section(state) -> rx.Component:
-    """Faturamento: the button (for the checked guides) and the panel with "Deixar de fora"."""
+def draft_preview_section(state, summary) -> rx.Component:
+    """Faturamento: the button (for the checked guides: the draft's `summary`) and the panel with "Deixar de fora"."""
     return rx.vstack(
         rx.hstack(
-            preview_button(state.run_draft_preview, state.preview_running, disabled=state.summary.guides == 0),
+            preview_button(state.run_draft_preview, state.preview_running, disabled=summary.guides == 0),
             rx.text("Antes de enviar: as glosas que a crítica da operadora proporia nas guias marcadas.", size="1",
                     color_scheme="gray"),
             align="center",

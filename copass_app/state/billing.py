@@ -35,7 +35,7 @@ from copass_app.state.glosa_preview import DraftPreviewMixin
 from copass_app.state.paging import select_value
 from copass_app.vocabulary import EXTRA_ITEM_TABLE
 
-__all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine"]
+__all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine", "DraftSelectionState"]
 
 FEE_TABLES = ["18"]
 MATERIAL_TABLES = ["19", "20"]
@@ -66,22 +66,17 @@ def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
 
 
 class BillingState(DraftPreviewMixin, rx.State):
+    """The page: the draft's cards, the period, the dialogs. What a click on a card changes (its check,
+    its date, the totals) lives in the substate `DraftSelectionState`."""
+
     has_draft: bool = False
-    summary: DraftSummaryView = DraftSummaryView()
     guides: list[DraftGuideCard] = []
-    # Per guide id (as text), apart from the cards: a click sends one small dict, not the page's cards.
-    included: dict[str, bool] = {}
-    performed: dict[str, str] = {}
-    date_changed: dict[str, bool] = {}
-    # A refused Realização, said under its field while the provider is still in it ("" none).
-    date_refusal: dict[str, str] = {}
     page: int = 1
     page_count: int = 1
     confirmed: list[ConfirmedLine] = []
     period_mode: str = "dates"  # "dates" or "competence": one explicit choice
     discard_open: bool = False  # "Descartar as alterações deste faturamento?"
     _pending_period: dict[str, str] = {}
-    _totals: tuple[int, int, int] = (0, 0, 0)  # selected guides, items, cents: kept incrementally
 
     # Catalog dialog ("Adicionar taxas" / "Adicionar materiais e medicamentos")
     dialog_open: bool = False
@@ -99,20 +94,11 @@ class BillingState(DraftPreviewMixin, rx.State):
     repeat_question: str = ""  # the guide already has the item: add to its line, or a second line?
 
     # ---- loading -------------------------------------------------------------------------
-    def _apply(self, shown: _Shown) -> None:
+    async def _apply(self, shown: _Shown) -> None:
         self.has_draft = shown.summary is not None
-        self._set_summary(shown.summary_raw)
         self.guides = list(shown.guides)
-        self.included = {str(g.id): g.included for g in shown.guides}
-        self.performed = {str(g.id): g.performed_on for g in shown.guides}
-        self.date_changed = {str(g.id): g.changed_date for g in shown.guides}
-        self.date_refusal = {str(g.id): "" for g in shown.guides}
         self.page, self.page_count = shown.page, shown.page_count
-
-    def _set_summary(self, summary: billing.DraftSummary | None) -> None:
-        self.summary = summary_view(summary) if summary else DraftSummaryView()
-        self._totals = ((summary.guide_count_selected, summary.item_count_selected, int(summary.value_selected * 100))
-                        if summary else (0, 0, 0))
+        (await self.get_state(DraftSelectionState))._show(shown)
 
     async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0,
                    cached_session: bool = False, refusal_as_value: bool = False):
@@ -132,7 +118,7 @@ class BillingState(DraftPreviewMixin, rx.State):
             return None, event
         outcome, shown = found
         if shown is not None:
-            self._apply(shown)
+            await self._apply(shown)
         return outcome, None
 
     async def _run(self, action, *, refresh: bool = False):
@@ -191,62 +177,9 @@ class BillingState(DraftPreviewMixin, rx.State):
         _, event = await self._act(lambda db, actor: None, cached_session=True)
         return event
 
-    # ---- selection and dates -------------------------------------------------------------
-    @rx.event
-    async def toggle_guide(self, guide_id: int, included: bool):
-        card = next((g for g in self.guides if g.id == guide_id), None)
-        if card is None:
-            return rx.toast.error(billing.GUIDE_NOT_IN_DRAFT)
-        included = bool(included)
-        changed, event = await self._act(lambda db, actor: billing.toggle_guide(db, actor, card.id, included),
-                                         show=False, cached_session=True)
-        if event is not None:
-            return event
-        # The database holds the choice; the page moves its totals by this card instead of re-adding the draft.
-        self.included[str(card.id)] = included
-        if changed:
-            sign = 1 if included else -1
-            guides, items, cents = self._totals
-            self._totals = (guides + sign, items + sign * card.item_count, cents + sign * card.total_cents)
-            self.summary = dataclasses.replace(self.summary, guides=self._totals[0], item_count=self._totals[1],
-                                               value=formatting.money(Decimal(self._totals[2]).scaleb(-2)))
-        return None
-
     @rx.event
     async def select_all(self, included: bool):
         return await self._run(lambda db, actor: billing.set_all_included(db, actor, bool(included)))
-
-    @rx.event
-    async def change_date(self, guide_id: int, value: str):
-        """Each date the field sends: stored, or refused under the field (the typed text stays until on_blur)."""
-        key = str(guide_id)
-        if not value or key not in self.performed or _year_being_typed(str(value)):
-            return None
-        stored, event = await self._act(
-            lambda db, actor: billing.correct_performed_date(db, actor, record_id(guide_id), value),
-            show=False, cached_session=True, refusal_as_value=True)
-        if stored is None:
-            if not isinstance(event, DomainError):
-                return event  # no session any more, say: its redirect
-            self.date_refusal[key] = f"{event} Vale a data gravada: {_br_date(self.performed[key])}."
-            return None
-        card = next(g for g in self.guides if str(g.id) == key)
-        if self.date_refusal.get(key):
-            self.date_refusal[key] = ""
-        self.performed[key] = stored.isoformat()
-        self.date_changed[key] = stored.isoformat() != card.original_performed_on
-        return None
-
-    @rx.event
-    def settle_date(self, guide_id: int):
-        """Leaving the date field after a refusal: the field shows the stored date again."""
-        key = str(guide_id)
-        if not self.date_refusal.get(key):
-            return
-        shown = self.performed[key]
-        self.performed[key] = ""  # a change the field sees, even when the stored date is what it had
-        yield
-        self.performed[key] = shown
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
@@ -378,7 +311,7 @@ class BillingState(DraftPreviewMixin, rx.State):
         if isinstance(outcome, str):
             self.repeat_question = outcome
             return None
-        self._set_summary(outcome)
+        (await self.get_state(DraftSelectionState))._set_summary(outcome)
         value = f"R$ {unit_value}" if unit_value else hit.price
         merged = " (somado à linha existente)" if merge else ""
         self.added_in_dialog.append(f"{hit.code} · {hit.name} · {quantity} × {value}{merged}")
@@ -392,6 +325,85 @@ class BillingState(DraftPreviewMixin, rx.State):
     @rx.event
     async def remove_extra(self, extra_item_id: int):
         return await self._run(lambda db, actor: billing.remove_extra_item(db, actor, record_id(extra_item_id)))
+
+
+class DraftSelectionState(BillingState):
+    """What a click on a card changes: its check, its Realização and the draft's totals. A substate of
+    its own because the browser re-renders every piece of the page that reads a state when that state
+    changes: a click re-renders the cards' list and the totals, not the period, the dialogs, the pager."""
+
+    summary: DraftSummaryView = DraftSummaryView()
+    # Per guide id (as text), apart from the cards: a click sends one small dict, not the page's cards.
+    included: dict[str, bool] = {}
+    performed: dict[str, str] = {}
+    date_changed: dict[str, bool] = {}
+    # A refused Realização, said under its field while the provider is still in it ("" none).
+    date_refusal: dict[str, str] = {}
+    _totals: tuple[int, int, int] = (0, 0, 0)  # selected guides, items, cents: kept incrementally
+
+    def _show(self, shown: _Shown) -> None:
+        self._set_summary(shown.summary_raw)
+        self.included = {str(g.id): g.included for g in shown.guides}
+        self.performed = {str(g.id): g.performed_on for g in shown.guides}
+        self.date_changed = {str(g.id): g.changed_date for g in shown.guides}
+        self.date_refusal = {str(g.id): "" for g in shown.guides}
+
+    def _set_summary(self, summary: billing.DraftSummary | None) -> None:
+        self.summary = summary_view(summary) if summary else DraftSummaryView()
+        self._totals = ((summary.guide_count_selected, summary.item_count_selected, int(summary.value_selected * 100))
+                        if summary else (0, 0, 0))
+
+    @rx.event
+    async def toggle_guide(self, guide_id: int, included: bool):
+        card = next((g for g in self.guides if g.id == guide_id), None)
+        if card is None:
+            return rx.toast.error(billing.GUIDE_NOT_IN_DRAFT)
+        included = bool(included)
+        changed, event = await self._act(lambda db, actor: billing.toggle_guide(db, actor, card.id, included),
+                                         show=False, cached_session=True)
+        if event is not None:
+            return event
+        # The database holds the choice; the page moves its totals by this card instead of re-adding the draft.
+        self.included[str(card.id)] = included
+        if changed:
+            sign = 1 if included else -1
+            guides, items, cents = self._totals
+            self._totals = (guides + sign, items + sign * card.item_count, cents + sign * card.total_cents)
+            self.summary = dataclasses.replace(self.summary, guides=self._totals[0], item_count=self._totals[1],
+                                               value=formatting.money(Decimal(self._totals[2]).scaleb(-2)))
+        return None
+
+    @rx.event
+    async def change_date(self, guide_id: int, value: str):
+        """Each date the field sends: stored, or refused under the field (the typed text stays until on_blur)."""
+        key = str(guide_id)
+        if not value or key not in self.performed or _year_being_typed(str(value)):
+            return None
+        stored, event = await self._act(
+            lambda db, actor: billing.correct_performed_date(db, actor, record_id(guide_id), value),
+            show=False, cached_session=True, refusal_as_value=True)
+        if stored is None:
+            if not isinstance(event, DomainError):
+                return event  # no session any more, say: its redirect
+            self.date_refusal[key] = f"{event} Vale a data gravada: {_br_date(self.performed[key])}."
+            return None
+        card = next(g for g in self.guides if str(g.id) == key)
+        if self.date_refusal.get(key):
+            self.date_refusal[key] = ""
+        self.performed[key] = stored.isoformat()
+        self.date_changed[key] = stored.isoformat() != card.original_performed_on
+        return None
+
+    @rx.event
+    def settle_date(self, guide_id: int):
+        """Leaving the date field after a refusal: the field shows the stored date again."""
+        key = str(guide_id)
+        if not self.date_refusal.get(key):
+            return
+        shown = self.performed[key]
+        self.performed[key] = ""  # a change the field sees, even when the stored date is what it had
+        yield
+        self.performed[key] = shown
 
 
 def _br_date(iso: str) -> str:

@@ -113,7 +113,7 @@ def test_clinic_bills_on_the_web_then_reverses(page, live_app):
     expect(page.locator(".billing-guide").first).to_be_visible()
     expect(page.locator("#summary-guides")).to_contain_text(f"{available - 1} de {available}")
     expect(second.locator("input.performed-date, .performed-date input").first).to_have_value(new_date.isoformat())
-    expect(first.locator("button[role=checkbox]")).to_have_attribute("data-state", "unchecked")
+    expect(first.locator(".guide-check")).not_to_be_checked()
 
     page.click("#confirm-open")
     page.click("#confirm-send")

@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from bench.live_portal import free_port, live_portal
-from load.client import BILLING, GUIDES, LOGIN, Tab, form, has_event, touches
+from load.client import BILLING, GUIDES, LOGIN, SELECTION, Tab, form, has_event, touches
 from load.cluster import ensure_database
 from load.nginx import running_nginx
 from load.stats import Stats
@@ -90,11 +90,11 @@ async def _scenario(url: str, accounts) -> dict:
     cards = provider.view.get(BILLING, "guides")
     assert cards, "o período não trouxe guias"
     guide_id = cards[0]["id"]
-    assert provider.view.get(BILLING, "included")[str(guide_id)] is True
-    toggled = await provider.act("toggle", [(f"{BILLING}.toggle_guide", {"guide_id": guide_id, "included": False})],
-                                 done=touches(BILLING, "included"))
+    assert provider.view.get(SELECTION, "included")[str(guide_id)] is True
+    toggled = await provider.act("toggle", [(f"{SELECTION}.toggle_guide", {"guide_id": guide_id, "included": False})],
+                                 done=touches(SELECTION, "included"))
     assert toggled is not None, stats.errors
-    assert provider.view.get(BILLING, "included")[str(guide_id)] is False
+    assert provider.view.get(SELECTION, "included")[str(guide_id)] is False
 
     # Procedimentos solicitados with a typed filter, then the tab's websocket drops and comes back, 6 times.
     assert await provider.navigate("open_guides", "/guias") is not None

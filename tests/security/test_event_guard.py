@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from copass_app.copass_app import app  # noqa: F401  (registers every handler)
 from copass_app.state.batches import BatchesState
-from copass_app.state.billing import BillingState
+from copass_app.state.billing import BillingState, DraftSelectionState
 from copass_app.state.guard import event_fits
 from copass_app.state.guides import GuidesState
 from copass_app.state.login import LoginState
@@ -39,7 +39,7 @@ SENT_BY_THE_PAGE = [
     (GuidesState, "sort_by", {"column": "beneficiary"}),
     (GuidesState, "set_detail_open", {"value": False}),
     (GuidesState, "on_load", {}),
-    (BillingState, "toggle_guide", {"guide_id": 3, "included": True}),
+    (DraftSelectionState, "toggle_guide", {"guide_id": 3, "included": True}),
     (BillingState, "set_period_mode", {"mode": "competence"}),
     (BillingState, "set_period_mode", {"mode": ["competence"]}),
     (BillingState, "set_period_mode", {"mode": []}),  # an emptied segmented control: the handler ignores it
@@ -64,7 +64,7 @@ NO_PAGE_SENDS = [
     (GuidesState, "go_to_page", {"page": 2.5}),
     (GuidesState, "go_to_page", {"page": None}),
     (GuidesState, "set_detail_open", {"value": "false"}),
-    (BillingState, "toggle_guide", {"guide_id": 3, "included": "sim"}),
+    (DraftSelectionState, "toggle_guide", {"guide_id": 3, "included": "sim"}),
     (BillingState, "set_period_mode", {"mode": [1]}),
     (UploadState, "on_progress", {"progress": 0.5}),
     (UploadState, "handle_upload", {"files": ["lote.xml"]}),

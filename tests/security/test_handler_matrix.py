@@ -67,7 +67,7 @@ WHO_MAY_ACT: dict[str, str] = {
     "BillingState.pick": TAB_ONLY,
     "BillingState.set_quantity": TAB_ONLY,
     "BillingState.set_unit_value": TAB_ONLY,
-    "BillingState.settle_date": TAB_ONLY,  # puts the tab's own stored date back in its field
+    "DraftSelectionState.settle_date": TAB_ONLY,  # puts the tab's own stored date back in its field
     "AttendancesState.new_attendance": TAB_ONLY,
     "AttendancesState.set_guide_type": TAB_ONLY,
     "AttendancesState.cancel_edit": TAB_ONLY,
@@ -143,7 +143,10 @@ def expected_rule(state_cls: type, handler: str) -> str:
         return WHO_MAY_ACT[qualified]
     if handler == SETVAR:
         return TAB_ONLY
-    audience = _page_audience().get(state_cls)
+    audiences, page_state = _page_audience(), state_cls
+    while page_state is not None and page_state not in audiences:  # a page state's substate: that page's
+        page_state = page_state.get_parent_state()
+    audience = audiences.get(page_state)
     if audience is None:
         pytest.fail(f"{qualified}: its state has no page in the route registry; give it a line in WHO_MAY_ACT")
     return {Audience.PROVIDER: PROVIDER, Audience.STAFF: STAFF, Audience.PUBLIC: PUBLIC,

@@ -15,7 +15,7 @@ from copass_app.models import DraftExtraItem, UserSession
 from copass_app.services import billing
 from copass_app.services.unit_of_work import perform
 from copass_app.state.auth import SESSION_RECHECK_SECONDS, AuthState
-from copass_app.state.billing import BillingState
+from copass_app.state.billing import DraftSelectionState
 from tests.state.conftest import browser_tab, says
 
 EXAM = ("22", "40301630", "Hemograma", Decimal(1), Decimal("25.50"))
@@ -29,7 +29,7 @@ def _tab(factory, login, guides=2):
                           items=[EXAM, ("22", "40301640", "Glicose", Decimal(2), Decimal("10.00"))])
             for _ in range(guides)]
     factory.catalog_item("19", "70000018", "Seringa descartável 10 ml", Decimal("1.35"))
-    tab = browser_tab(BillingState, login(provider))
+    tab = browser_tab(DraftSelectionState, login(provider))
     assert asyncio.run(tab.open_period(dict(PERIOD))) is None
     return tab, made
 
@@ -165,7 +165,7 @@ def test_after_the_recheck_seconds_a_click_finds_the_session_ended(factory, logi
     tab, (first, second) = _tab(factory, login)
     asyncio.run(tab.toggle_guide(first.id, False))
     _revoke_every_session()
-    tab.parent_state.get_substate(AuthState._get_substate_path())._checked_at -= SESSION_RECHECK_SECONDS + 1
+    tab._get_root_state().get_substate(AuthState._get_substate_path())._checked_at -= SESSION_RECHECK_SECONDS + 1
     assert says(asyncio.run(tab.toggle_guide(second.id, False)), "/login")
 
 

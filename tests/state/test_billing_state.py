@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from copass_app import clock
 from copass_app.services import billing
-from copass_app.state.billing import BillingState, DraftGuideCard
+from copass_app.state.billing import DraftGuideCard, DraftSelectionState
 from tests.state.conftest import browser_tab, says
 
 EXAM = ("22", "40301630", "Hemograma", Decimal(1), Decimal("25.50"))
@@ -21,7 +21,7 @@ def _billing_tab(factory, login):
     guide = factory.guide(provider, requested_on=today - timedelta(days=5), performed_on=today - timedelta(days=4),
                           items=[EXAM])
     factory.catalog_item("19", "70000018", "Seringa descartável 10 ml", Decimal("1.35"))
-    tab = browser_tab(BillingState, login(provider))
+    tab = browser_tab(DraftSelectionState, login(provider))
     period = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat(), "competence": ""}
     assert asyncio.run(tab.open_period(period)) is None
     return tab, guide

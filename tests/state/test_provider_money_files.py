@@ -20,7 +20,7 @@ from copass_app.models import Appeal, Glosa
 from copass_app.services import appeals, payments
 from copass_app.state.appeals import ProviderAppealsState
 from copass_app.state.batches import BatchesState
-from copass_app.state.billing import BillingState
+from copass_app.state.billing import DraftSelectionState
 from copass_app.state.payments_provider import ProviderPaymentsState
 from copass_app.state.uploads import UploadState
 from copass_app.tiss import codes
@@ -74,7 +74,7 @@ def _draft_with_a_duplicate(factory, login):
     for _ in range(2):
         factory.guide(provider, beneficiary=patient, items=[EXAM], requested_on=TODAY - timedelta(days=5),
                       performed_on=TODAY - timedelta(days=4))
-    tab = browser_tab(BillingState, login(provider))
+    tab = browser_tab(DraftSelectionState, login(provider))
     run(tab.open_period({"start": (TODAY - timedelta(days=30)).isoformat(), "end": TODAY.isoformat(),
                          "competence": ""}))
     return tab

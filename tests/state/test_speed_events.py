@@ -13,7 +13,7 @@ from copass_app import clock
 from copass_app.models import DraftGuide, UserSession
 from copass_app.services.unit_of_work import perform
 from copass_app.state.auth import SESSION_RECHECK_SECONDS, AuthState
-from copass_app.state.billing import BillingState
+from copass_app.state.billing import DraftSelectionState
 from copass_app.state.guides import GuidesState
 from tests.state.conftest import browser_tab, says
 
@@ -52,7 +52,7 @@ def test_a_page_of_the_guides_list_uses_the_recent_session_check_a_filter_does_n
 def test_after_the_recheck_seconds_a_page_turn_finds_the_session_ended(factory, login):
     tab = _guides_tab(factory, login)
     _revoke_every_session()
-    tab.parent_state.get_substate(AuthState._get_substate_path())._checked_at -= SESSION_RECHECK_SECONDS + 1
+    tab._get_root_state().get_substate(AuthState._get_substate_path())._checked_at -= SESSION_RECHECK_SECONDS + 1
     assert says(asyncio.run(tab.go_to_page(2)), "/login")
 
 
@@ -68,7 +68,7 @@ def test_a_year_still_being_typed_is_neither_stored_nor_refused(factory, login):
     provider = factory.provider(name="Clínica A")
     guide = factory.guide(provider, requested_on=TODAY - timedelta(days=5), performed_on=TODAY - timedelta(days=3),
                           items=[EXAM])
-    tab = browser_tab(BillingState, login(provider))
+    tab = browser_tab(DraftSelectionState, login(provider))
     assert asyncio.run(tab.open_period({"start": (TODAY - timedelta(days=30)).isoformat(),
                                         "end": TODAY.isoformat()})) is None
     key, stored = str(guide.id), (TODAY - timedelta(days=3)).isoformat()
