@@ -40,6 +40,7 @@ _ARM = """
   const begin = () => { if (start === null) { start = performance.now(); window.__started = true; } };
   window.__socketAt = window.__sentAt = null;
   window.__started = false;
+  window.__bytes = 0;
   for (const kind of ['click', 'input']) window.addEventListener(kind, begin, {capture: true, once: true});
   window.__timed = new Promise((resolve, reject) => {
     const timer = setTimeout(() => { observer.disconnect(); reject(new Error('sem mudança em 5 s')); }, 5000);
@@ -58,6 +59,8 @@ _ARM = """
 
 # Before the page's scripts: when the last websocket message arrived (the server's answer), before
 # React applies it. The time from the event to it is the server's and the network's; the rest, the page's.
+# The bytes are counted here too: Playwright's own websocket listener would bring every frame to this
+# process inside the timed window, work a user's browser does not do (it is on only for --show-frames).
 _SOCKET_CLOCK = """
 (() => {
   const Native = window.WebSocket;
@@ -72,8 +75,9 @@ _SOCKET_CLOCK = """
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
-      this.addEventListener('message', () => {
+      this.addEventListener('message', (message) => {
         window.__socketAt = performance.now();
+        if (window.__started) window.__bytes += new Blob([message.data]).size;
         for (const waiting of window.__socketWaiting.splice(0)) waiting(window.__socketAt);
       });
     }
@@ -104,10 +108,10 @@ _EMPTY_EVENT = """(name) => new Promise((resolve, reject) => {
 
 # The checkbox flipped and the totals moved.
 TOGGLE_DONE = """(args) => {
-  const box = document.querySelectorAll('.billing-guide')[args.index].querySelector('button[role=checkbox]');
-  const state = box.getAttribute('data-state');
+  const box = document.querySelectorAll('.billing-guide')[args.index].querySelector('.guide-check');
+  const state = box.checked;
   const summary = document.querySelector('#summary-guides').textContent;
-  return () => box.getAttribute('data-state') !== state
+  return () => box.checked !== state
                 && document.querySelector('#summary-guides').textContent !== summary;
 }"""
 
@@ -132,32 +136,62 @@ class Frames:
     sizes: dict[str, list[int]] = field(default_factory=dict)
     answered: dict[str, list[float]] = field(default_factory=dict)  # ms from the event to the server's answer
     sent: dict[str, list[float]] = field(default_factory=dict)  # ms from the event to the page sending it
-    _pending: int = 0
 
     samples: dict[str, list[str]] = field(default_factory=dict)  # the frames of one event of each kind
     _frames: list[str] = field(default_factory=list)
 
     def received(self, payload) -> None:
         if self.current:
-            self._pending += len(payload if isinstance(payload, bytes) else payload.encode())
             self._frames.append(payload if isinstance(payload, str) else repr(payload))
 
-    def close(self, name: str) -> None:
-        self.sizes.setdefault(name, []).append(self._pending)
+    def close(self, name: str, received_bytes: int) -> None:
+        self.sizes.setdefault(name, []).append(received_bytes)
         self.samples[name] = self._frames
-        self._pending, self.current, self._frames = 0, "", []
+        self.current, self._frames = "", []
 
 
 def _timed(page, frames: Frames, name: str, done_js: str, args: dict, act) -> float:
-    page.evaluate(_ARM % done_js, args)
-    frames.current, frames._pending, frames._frames = name, 0, []
-    act()
-    ms, answered, sent = page.evaluate("window.__timed")
+    """`act`: JavaScript (a function of `args`) that gives the event in the page, in the same call that
+    arms the timer and waits for it, so nothing of Playwright's runs in the page or on the machine's
+    two cores while the event is timed; or a Python callable (`--mouse`: Playwright's input events)."""
+    frames.current, frames._frames = name, []
+    if isinstance(act, str):
+        ms, answered, sent = page.evaluate(
+            f"async (args) => {{ ({_ARM % done_js})(args); ({act})(args); return await window.__timed; }}", args)
+    else:
+        page.evaluate(_ARM % done_js, args)
+        act()
+        ms, answered, sent = page.evaluate("window.__timed")
     page.wait_for_timeout(30)  # the event's last frames (the "final" one) are counted with it
     frames.answered.setdefault(name, []).append(answered)
     frames.sent.setdefault(name, []).append(sent)
-    frames.close(name)
+    frames.close(name, page.evaluate("window.__bytes"))
     return ms
+
+
+# The events as the page gets them from a person: a click on the element (React's onClick), and a date
+# put in the field the way the browser's date picker does (the value set, then an `input` event).
+CLICK_CHECKBOX = """(args) =>
+  document.querySelectorAll('.billing-guide')[args.index].querySelector('.guide-check').click()"""
+SET_DATE = """(args) => {
+  const input = document.querySelectorAll('.billing-guide')[args.index].querySelector(args.input);
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, args.value);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+}"""
+CLICK = """(args) => document.querySelector(args.selector).click()"""
+PAGER_SELECTORS = ("#next-page", '[aria-label="Página anterior"]')
+
+
+def _user_click(locator):
+    """A click as a person's mouse gives it (CDP mouse events at the element's centre), not Playwright's
+    `locator.click()`: that one keeps running its own checks in the page (hit-target verification on
+    every pointer event) inside the timed window, and they took ~5 ms of the page's main thread per
+    click here. The scroll and the measuring happen before the timer starts (it waits for the click)."""
+    def click() -> None:
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        locator.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return click
 
 
 def _summary(name: str, samples: list[float], sizes: list[int], answered: list[float], sent: list[float]) -> bool:
@@ -218,7 +252,7 @@ def _date_guides(page, frames: Frames, cards: int, wanted: int = 6) -> list[tupl
     return picked
 
 
-def _bench(page, base: str, count: int, frames: Frames) -> bool:
+def _bench(page, base: str, count: int, frames: Frames, mouse: bool = False) -> bool:
     _login(page, base)
     cards = _open_billing(page, base)
     results: dict[str, list[float]] = {}
@@ -239,9 +273,9 @@ def _bench(page, base: str, count: int, frames: Frames) -> bool:
             page.evaluate(_EMPTY_EVENT, event)
         floors[name] = sorted(page.evaluate(_EMPTY_EVENT, event) for _ in range(count))
 
-    checkboxes = page.locator(".billing-guide button[role=checkbox]")
+    checkboxes = page.locator(".billing-guide .guide-check")
     run("Marcar/desmarcar guia", TOGGLE_DONE, lambda i: {"index": (i // 2) % cards},
-        lambda i: lambda: checkboxes.nth((i // 2) % cards).click())
+        lambda i: _user_click(checkboxes.nth((i // 2) % cards)) if mouse else CLICK_CHECKBOX)
 
     picked = _date_guides(page, frames, cards)
     if picked:
@@ -249,11 +283,17 @@ def _bench(page, base: str, count: int, frames: Frames) -> bool:
             index, original = picked[(i // 2) % len(picked)]
             # Odd changes put the original date back: every change flips the card's mark.
             value = original if i % 2 else original - timedelta(days=1)
+            if not mouse:
+                return SET_DATE
             field_ = page.locator(".billing-guide").nth(index).locator(DATE_INPUT).first
             return lambda: field_.fill(value.isoformat())
 
-        run("Alterar data de realização", DATE_DONE, lambda i: {"index": picked[(i // 2) % len(picked)][0]},
-            date_act)
+        def date_args(i: int) -> dict:
+            index, original = picked[(i // 2) % len(picked)]
+            return {"index": index, "value": (original if i % 2 else original - timedelta(days=1)).isoformat(),
+                    "input": DATE_INPUT}
+
+        run("Alterar data de realização", DATE_DONE, date_args, date_act)
     else:
         print("  Alterar data de realização: nenhuma guia aceitou a véspera da sua data")
         results["Alterar data de realização"] = []
@@ -266,7 +306,8 @@ def _bench(page, base: str, count: int, frames: Frames) -> bool:
             print(f"  {name}: uma página só, sem medida")
             continue
         buttons = (page.locator("#next-page"), page.get_by_label("Página anterior"))
-        run(name, PAGE_DONE, lambda i: {}, lambda i, b=buttons: b[i % 2].click)
+        run(name, PAGE_DONE, lambda i: {"selector": PAGER_SELECTORS[i % 2]},
+            lambda i, b=buttons: _user_click(b[i % 2]) if mouse else CLICK)
 
     print(f"\nDo evento à mudança na página (Chromium headless, build de produção, {cards} guias na página):")
     for name, floor in floors.items():  # until the server's answer: this machine's floor right now
@@ -286,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="mede o último commit (git archive HEAD), não os arquivos em edição")
     parser.add_argument("--at", default="", metavar="REVISÃO",
                         help="mede esta revisão do git (ex.: HEAD~3), para comparar antes e depois")
+    parser.add_argument("--mouse", action="store_true",
+                        help="dá os eventos com o mouse e o fill() do Playwright (o trabalho dele entra na medida)")
     parser.add_argument("--show-frames", action="store_true",
                         help="mostra as mensagens do websocket de um evento de cada tipo")
     options = parser.parse_args(argv)
@@ -303,8 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                                 viewport={"width": 1366, "height": 900})
         page.set_default_timeout(30_000)
         page.add_init_script(_SOCKET_CLOCK)
-        page.on("websocket", lambda socket: socket.on("framereceived", frames.received))
-        ok = _bench(page, portal.url, max(options.n, 5), frames)
+        if options.show_frames:
+            page.on("websocket", lambda socket: socket.on("framereceived", frames.received))
+        ok = _bench(page, portal.url, max(options.n, 5), frames, mouse=options.mouse)
         browser.close()
     if options.show_frames:
         for name, sample in frames.samples.items():
