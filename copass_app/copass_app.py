@@ -91,7 +91,7 @@ PAGES = {
 
 app = rx.App(
     html_lang="pt-BR",
-    stylesheets=["/contrast.css"],  # assets/contrast.css: accent shades that meet WCAG AA
+    stylesheets=["/contrast.css", "/tables.css"],  # assets/contrast.css: accent shades that meet WCAG AA
     head_components=[
         rx.el.meta(name="robots", content="noindex"),
         rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml"),

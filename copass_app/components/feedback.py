@@ -27,17 +27,20 @@ def empty_state(title: str | rx.Var, hint: str | rx.Var, action: rx.Component | 
     )
 
 
-def confirm_dialog(trigger: rx.Component, title: str | rx.Var | list, description: str | rx.Var | list,
+def confirm_dialog(trigger: rx.Component | None, title: str | rx.Var | list, description: str | rx.Var | list,
                    confirm_label: str, on_confirm, *, danger: bool = True, cancel_label: str = "Cancelar",
-                   confirm_class: str = "confirm-action") -> rx.Component:
+                   confirm_class: str = "confirm-action", open: rx.Var | None = None,
+                   on_open_change=None) -> rx.Component:
     """An alert dialog in front of an irreversible action: `trigger` opens it, it says what will happen,
     Esc or "Cancelar" (where the focus starts) closes it, `confirm_label` runs `on_confirm`.
 
-    `title`/`description` may be a list of strings and vars (joined as text)."""
+    `title`/`description` may be a list of strings and vars (joined as text). Without a trigger, `open`
+    and `on_open_change` drive it: one dialog for every row of a list instead of one per row."""
     title_parts = title if isinstance(title, list) else [title]
     description_parts = description if isinstance(description, list) else [description]
+    controlled = {} if open is None else {"open": open, "on_open_change": on_open_change}
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
+        *([rx.alert_dialog.trigger(trigger)] if trigger is not None else []),
         rx.alert_dialog.content(
             rx.alert_dialog.title(*title_parts),
             rx.alert_dialog.description(*description_parts),
@@ -54,6 +57,7 @@ def confirm_dialog(trigger: rx.Component, title: str | rx.Var | list, descriptio
             max_width="32em",
             class_name="confirm-dialog",
         ),
+        **controlled,
     )
 
 

@@ -9,8 +9,8 @@ from copass_app import routes
 from copass_app.components.feedback import confirm_dialog, empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field, select_field
 from copass_app.components.shell import page_shell
-from copass_app.components.tables import actions_cell, data_table
-from copass_app.components.ui import action_link, pager, status_badge
+from copass_app.components.tables import data_table, light_badge, light_button, light_cell, light_link, light_row
+from copass_app.components.ui import pager
 from copass_app.pages.batch_detail import summary_dialog
 from copass_app.state.batches import BatchesState, BatchLine
 from copass_app.state.paging import ALL
@@ -40,37 +40,46 @@ def _filters() -> rx.Component:
     )
 
 
-def _reverse_button(row: BatchLine) -> rx.Component:
+def _reverse_dialog() -> rx.Component:
+    """One dialog for the whole list (a dialog per row made every page of rows slower to show)."""
     return confirm_dialog(
-        rx.button("Estornar", size="1", variant="outline", color_scheme="red", class_name="reverse-batch"),
-        ["Estornar o lote ", row.protocol, "?"],
+        None,
+        ["Estornar o lote ", BatchesState.reverse_protocol, "?"],
         "O lote será cancelado e suas guias voltarão a ficar disponíveis para faturamento. "
         "Só é possível enquanto a operadora não processou o lote.",
         "Estornar",
-        BatchesState.reverse(row.id),
+        BatchesState.reverse(BatchesState.reverse_id),
         confirm_class="reverse-confirm",
+        open=BatchesState.reverse_open,
+        on_open_change=BatchesState.set_reverse_open,
     )
 
 
 def _row(row: BatchLine) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(action_link(row.protocol, BatchesState.open_summary(row.id), class_name="batch-protocol")),
-        rx.table.cell(row.received_at, white_space="nowrap"),
-        rx.table.cell(row.competence),
-        rx.table.cell(status_badge(BATCH_ORIGIN, row.origin)),
-        rx.table.cell(row.guide_type),
-        rx.table.cell(row.guides, text_align="right"),
-        rx.table.cell(row.total, text_align="right", white_space="nowrap"),
-        rx.table.cell(status_badge(BATCH_STATUS, row.status)),
-        rx.table.cell(row.processed_at, white_space="nowrap"),
-        rx.table.cell(row.paid_at, white_space="nowrap"),
-        actions_cell(
-            rx.button(rx.icon("file-down", size=14), "Protocolo", size="1", variant="soft",
-                      on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
-            rx.button(rx.icon("file-code", size=14), "XML TISS", size="1", variant="soft",
-                      on_click=BatchesState.download_xml(row.id), class_name="batch-xml",
-                      aria_label="XML TISS do lote " + row.protocol),
-            rx.cond(row.can_reverse, _reverse_button(row)),
+    return light_row(
+        light_cell(light_link(row.protocol, BatchesState.open_summary(row.id), class_name="batch-protocol")),
+        light_cell(row.received_at, nowrap=True),
+        light_cell(row.competence),
+        light_cell(light_badge(BATCH_ORIGIN, row.origin)),
+        light_cell(row.guide_type),
+        light_cell(row.guides, right=True),
+        light_cell(row.total, right=True),
+        light_cell(light_badge(BATCH_STATUS, row.status)),
+        light_cell(row.processed_at, nowrap=True),
+        light_cell(row.paid_at, nowrap=True),
+        light_cell(
+            rx.el.div(
+                light_button(rx.icon("file-down", size=14), "Protocolo",
+                             on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
+                light_button(rx.icon("file-code", size=14), "XML TISS", on_click=BatchesState.download_xml(row.id),
+                             class_name="batch-xml", aria_label="XML TISS do lote " + row.protocol),
+                rx.cond(row.can_reverse,
+                        light_button("Estornar", on_click=BatchesState.ask_reverse(row.id, row.protocol),
+                                     variant="outline", color="red", class_name="reverse-batch",
+                                     aria_haspopup="dialog")),
+                class_name="row-buttons",
+            ),
+            nowrap=True, class_name="row-actions",
         ),
         class_name="batch-row",
     )
@@ -99,4 +108,5 @@ def batches_page() -> rx.Component:
         _table(),
         pager(BatchesState.page, BatchesState.page_count, BatchesState.total, BatchesState.go_to_page),
         summary_dialog(),
+        _reverse_dialog(),
     )

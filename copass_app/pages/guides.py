@@ -8,8 +8,8 @@ from copass_app import routes
 from copass_app.components.feedback import empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field
 from copass_app.components.shell import page_shell
-from copass_app.components.tables import data_table
-from copass_app.components.ui import action_link, pager, sortable_header, status_badge
+from copass_app.components.tables import data_table, light_badge, light_cell, light_link, light_row
+from copass_app.components.ui import pager, sortable_header, status_badge
 from copass_app.state.guides import GuideLine, GuidesState
 from copass_app.vocabulary import GUIDE_SITUATION, Term
 
@@ -62,15 +62,15 @@ def _filters() -> rx.Component:
 
 
 def _row(row: GuideLine) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(action_link(row.number, GuidesState.open_guide(row.id), class_name="guide-link")),
-        rx.table.cell(row.guide_type),
-        rx.table.cell(rx.vstack(rx.text(row.beneficiary, size="2"), rx.text(row.card, size="1", color_scheme="gray"),
-                                spacing="0")),
-        rx.table.cell(row.requested_on),
-        rx.table.cell(row.performed_on),
-        rx.table.cell(status_badge(GUIDE_SITUATION, row.situation)),
-        rx.table.cell(row.total, text_align="right", white_space="nowrap"),
+    return light_row(
+        light_cell(light_link(row.number, GuidesState.open_guide(row.id), class_name="guide-link")),
+        light_cell(row.guide_type),
+        light_cell(rx.el.p(row.beneficiary, class_name="rt-Text rt-r-size-2"),
+                   rx.el.p(row.card, class_name="rt-Text rt-r-size-1", custom_attrs={"data-accent-color": "gray"})),
+        light_cell(row.requested_on),
+        light_cell(row.performed_on),
+        light_cell(light_badge(GUIDE_SITUATION, row.situation)),
+        light_cell(row.total, right=True),
         class_name="guide-row",
     )
 

@@ -136,6 +136,10 @@ class BatchesState(PagedState, rx.State):
     _appeal_kind: str = ""  # "item" (a glosa) or "guide" (every glosa of a batch guide)
     _appeal_target: int = 0
     exporting: bool = False  # the CSV is being built: its button spins
+    # "Estornar o lote …?": the one dialog of the list, for the row whose button was clicked.
+    reverse_open: bool = False
+    reverse_id: str = ""
+    reverse_protocol: str = ""
 
     def _filters(self) -> batch_service.BatchFilters:
         """As typed: the service checks dates (DD/MM/AAAA or ISO) and the competência and names the field."""
@@ -150,7 +154,7 @@ class BatchesState(PagedState, rx.State):
 
     @rx.event
     async def on_load(self):
-        self.summary_open = self.appeal_open = False
+        self.summary_open = self.appeal_open = self.reverse_open = False
         self.page = 1
         return await self._reload()
 
@@ -281,6 +285,16 @@ class BatchesState(PagedState, rx.State):
         fetch, what = STATEMENTS[kind]
         return await download(self, lambda db, actor: fetch(db, actor, record_id(batch_id)),
                               mime_type="application/xml", entity=None, entity_id=str(batch_id), what=what)
+
+    @rx.event
+    def ask_reverse(self, batch_id: str, protocol: str):
+        """"Estornar" on a row: the dialog asks first (`reverse` checks everything, this only shows)."""
+        self.reverse_id, self.reverse_protocol = str(batch_id), str(protocol)
+        self.reverse_open = True
+
+    @rx.event
+    def set_reverse_open(self, value: bool):
+        self.reverse_open = bool(value)
 
     @rx.event
     async def reverse(self, batch_id: str):

@@ -60,6 +60,8 @@ WHO_MAY_ACT: dict[str, str] = {
     # Open/close a dialog, pick a line, type in a field, the upload's progress bar: the tab's own vars.
     "GuidesState.set_detail_open": TAB_ONLY,
     "BatchesState.set_summary_open": TAB_ONLY,
+    "BatchesState.ask_reverse": TAB_ONLY,  # only opens the dialog; `reverse` checks everything
+    "BatchesState.set_reverse_open": TAB_ONLY,
     "UploadHistoryState.set_errors_open": TAB_ONLY,
     "UploadState.on_progress": TAB_ONLY,
     "BillingState.open_catalog": TAB_ONLY,

@@ -40,6 +40,22 @@ def test_estorno_refused_because_the_analysis_started_meanwhile_reloads_the_row(
     assert row.can_reverse is False and row.processed_at != "—"
 
 
+def test_estornar_asks_in_the_one_dialog_naming_the_rows_protocol_and_reverses_that_batch(db, factory, login):
+    provider = factory.provider(name="Clínica C")
+    user_id = factory.user(provider).id
+    first, second = factory.batch(provider, user_id), factory.batch(provider, user_id)
+    db.commit()
+    tab = browser_tab(BatchesState, login(provider))
+    asyncio.run(tab.on_load())
+    row = next(r for r in tab.rows if r.id == second.id)
+    tab.ask_reverse(row.id, row.protocol)  # "Estornar" on the second row: nothing is written yet
+    assert tab.reverse_open and tab.reverse_protocol == row.protocol
+    assert {r.id: r.can_reverse for r in tab.rows} == {first.id: True, second.id: True}
+    event = asyncio.run(tab.reverse(tab.reverse_id))  # "Estornar" in the dialog
+    assert says(event, "Lote estornado")
+    assert {r.id: r.can_reverse for r in tab.rows} == {first.id: True, second.id: False}  # only the second
+
+
 def test_start_of_analysis_refused_because_the_provider_reversed_meanwhile_reloads_the_list(db, factory, login):
     provider = factory.provider(name="Clínica B")
     provider_token, staff_token = login(provider), login(role=Role.STAFF)
