@@ -11,8 +11,7 @@ import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from copass_app.clock import BRASILIA
 
@@ -27,6 +26,13 @@ _CNPJ_RE = re.compile(r"[0-9A-Z]{12}\d{2}")
 _CPF_RE = re.compile(r"\d{11}")
 
 
+# Money and dates are written by hand, in babel's exact pt-BR output (tests/reports/test_formatting.py
+# compares them with babel over generated values): every page of a list formats a hundred of them per
+# click, and babel's general path (locale lookup, plural rules, currency names) took 20 µs a value,
+# half of the server's time for a page of guides. Quantities and sizes keep babel.
+_BR_SEPARATORS = str.maketrans(",.", ".,")
+
+
 def money(value: Decimal) -> str:
     """Decimal -> 'R$ 1.234,56' (negative: '-R$ 1.234,56')."""
     if not isinstance(value, Decimal):
@@ -34,23 +40,20 @@ def money(value: Decimal) -> str:
         raise TypeError(f"money() espera Decimal, recebeu {type(value).__name__}")
     # Round half-up like an invoice does (babel would round half-even).
     cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    if cents == 0:
-        cents = abs(cents)  # never show "-R$ 0,00"
-    text = format_currency(cents, "BRL", locale=LOCALE)
-    # babel uses a no-break space; a plain one is easier to search and compare.
-    return text.replace("\xa0", " ")
+    digits = f"{abs(cents):,.2f}".translate(_BR_SEPARATORS)
+    return f"-R$ {digits}" if cents < 0 else f"R$ {digits}"  # never "-R$ 0,00": -0 is not < 0
 
 
 def date_br(value: date) -> str:
     """date -> '31/12/2026'."""
-    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def datetime_br(value: datetime) -> str:
     """datetime -> '31/12/2026 14:05'; stored UTC times are shown in Brasília time (naive stays as is)."""
     if value.tzinfo is not None:
         value = value.astimezone(BRASILIA)
-    return format_datetime(value, "dd/MM/yyyy HH:mm", locale=LOCALE)
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
 
 def quantity(value: Decimal) -> str:

@@ -1,7 +1,11 @@
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copass_app import formatting as fmt
 
@@ -21,6 +25,26 @@ from copass_app import formatting as fmt
 )
 def test_money(value, expected):
     assert fmt.money(Decimal(value)) == expected
+
+
+# money, date_br and datetime_br are written by hand for speed: they must write exactly what babel writes.
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False, places=3))
+def test_money_is_what_babel_writes(value):
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    by_babel = format_currency(abs(cents) if cents == 0 else cents, "BRL", locale="pt_BR").replace("\xa0", " ")
+    assert fmt.money(value) == by_babel
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 1, 3), max_value=datetime(9999, 12, 31)),
+       st.booleans())
+def test_dates_are_what_babel_writes(moment, aware):
+    assert fmt.date_br(moment.date()) == format_date(moment.date(), "dd/MM/yyyy", locale="pt_BR")
+    if aware:
+        moment = moment.replace(tzinfo=UTC)
+    shown = moment.astimezone(fmt.BRASILIA) if aware else moment
+    assert fmt.datetime_br(moment) == format_datetime(shown, "dd/MM/yyyy HH:mm", locale="pt_BR")
 
 
 def test_money_refuses_float():
