@@ -12,6 +12,7 @@ is one Portuguese toast and runs nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import logging
 import types as python_types
@@ -79,19 +80,26 @@ def _converts(value: Any, convert) -> bool:
     return True
 
 
-def payload_fits(fn, payload: Any) -> bool:
-    """Every argument the handler needs, none it does not know, each of its annotation's type."""
-    if not isinstance(payload, dict):
-        return False
+@functools.cache
+def _signature(fn) -> tuple[dict[str, Any], list[inspect.Parameter], frozenset[str] | None]:
+    """A handler's annotations, parameters after self, and the names it takes (None: any, **kwargs):
+    worked out once per handler, not on every event."""
     try:
         hints = get_type_hints(fn)
     except Exception:  # unresolvable annotations: check the names only
         hints = {}
     parameters = list(inspect.signature(fn).parameters.values())[1:]  # after self
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        names = None
-    else:
-        names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        return hints, parameters, None
+    return hints, parameters, frozenset(p.name for p in parameters
+                                        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def payload_fits(fn, payload: Any) -> bool:
+    """Every argument the handler needs, none it does not know, each of its annotation's type."""
+    if not isinstance(payload, dict):
+        return False
+    hints, parameters, names = _signature(fn)
     if names is not None and not set(payload) <= names:
         return False
     for parameter in parameters:
