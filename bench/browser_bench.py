@@ -40,7 +40,7 @@ _ARM = """
   const begin = () => { if (start === null) { start = performance.now(); window.__started = true; } };
   window.__socketAt = window.__sentAt = null;
   window.__started = false;
-  window.__bytes = 0;
+  window.__received = [];
   for (const kind of ['click', 'input']) window.addEventListener(kind, begin, {capture: true, once: true});
   window.__timed = new Promise((resolve, reject) => {
     const timer = setTimeout(() => { observer.disconnect(); reject(new Error('sem mudança em 5 s')); }, 5000);
@@ -77,7 +77,7 @@ _SOCKET_CLOCK = """
       super(...args);
       this.addEventListener('message', (message) => {
         window.__socketAt = performance.now();
-        if (window.__started) window.__bytes += new Blob([message.data]).size;
+        if (window.__started) window.__received.push(message.data);  // measured after the timing
         for (const waiting of window.__socketWaiting.splice(0)) waiting(window.__socketAt);
       });
     }
@@ -165,7 +165,7 @@ def _timed(page, frames: Frames, name: str, done_js: str, args: dict, act) -> fl
     page.wait_for_timeout(30)  # the event's last frames (the "final" one) are counted with it
     frames.answered.setdefault(name, []).append(answered)
     frames.sent.setdefault(name, []).append(sent)
-    frames.close(name, page.evaluate("window.__bytes"))
+    frames.close(name, page.evaluate("window.__received.reduce((n, data) => n + new Blob([data]).size, 0)"))
     return ms
 
 
