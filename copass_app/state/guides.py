@@ -11,7 +11,7 @@ from copass_app.services import guides as guide_service
 from copass_app.services.errors import DomainError
 from copass_app.services.typed_input import parse_optional_date
 from copass_app.state.auth import call_service, record_id
-from copass_app.state.paging import PagedState
+from copass_app.state.paging import PagedState, set_paging
 from copass_app.vocabulary import GUIDE_SITUATION, GUIDE_STATUS, GUIDE_TYPE, SITUATION_OF_STATUS
 
 
@@ -148,9 +148,15 @@ class GuidesState(PagedState, rx.State):
         found, event = await call_service(self, action)
         if found is None:
             return event
-        self.error = ""
-        self.rows, self.counts, (self.total, self.page, self.page_count) = found
-        self.loaded = True
+        rows, counts, paging = found
+        self.rows = rows
+        # Only what changed is assigned: each assignment goes to the browser and re-renders what reads it
+        # (the situation cards do not move when the page does).
+        if self.error:
+            self.error = ""
+        if counts != self.counts:
+            self.counts = counts
+        set_paging(self, paging)
         return None
 
     @rx.event

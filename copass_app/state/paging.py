@@ -23,6 +23,16 @@ def filter_value(value: object) -> str:
     return "" if text == ALL else text
 
 
+def set_paging(state: rx.State, paging: tuple[int, int, int]) -> None:
+    """(total, page, page_count) and `loaded`, each assigned only when it changed: an assignment is sent
+    to the browser and re-renders everything that reads it (the counter, the skeleton's condition)."""
+    for name, value in zip(("total", "page", "page_count"), paging, strict=True):
+        if getattr(state, name) != value:
+            setattr(state, name, value)
+    if not state.loaded:
+        state.loaded = True
+
+
 class PagedState(rx.State, mixin=True):
     total: int = 0
     page: int = 1
@@ -42,8 +52,8 @@ class PagedState(rx.State, mixin=True):
         found, event = await call_service(self, action, **call_options)
         if found is None:
             return event
-        self.rows, (self.total, self.page, self.page_count) = found
-        self.loaded = True
+        self.rows, paging = found
+        set_paging(self, paging)
         return None
 
     @rx.event
