@@ -15,7 +15,7 @@ from copass_app.services import appeals as appeal_service
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download
 from copass_app.state.money_rows import AppealLine, appeal_line
-from copass_app.state.paging import PagedState, filter_value
+from copass_app.state.paging import PagedState, filter_value, set_paging
 from copass_app.state.uploads import ErrorGroup, group_errors
 from copass_app.tiss.parsing import max_xml_bytes
 from copass_app.vocabulary import APPEAL_STATUS
@@ -72,8 +72,8 @@ class ProviderAppealsState(PagedState, rx.State):
         found, event = await call_service(self, action)
         if found is None:
             return event
-        self.rows, self.counts, (self.total, self.page, self.page_count) = found
-        self.loaded = True
+        self.rows, self.counts, paging = found
+        set_paging(self, paging)
         return None
 
     @rx.event

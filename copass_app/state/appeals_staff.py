@@ -13,7 +13,7 @@ from copass_app.routes import Audience
 from copass_app.services import appeals
 from copass_app.services.appeals import AppealFilters, AppealRow
 from copass_app.state.auth import call_service, record_id
-from copass_app.state.paging import PagedState, filter_value
+from copass_app.state.paging import PagedState, filter_value, set_paging
 from copass_app.state.staff import ProviderOption, StatusChip, analysis_path, provider_options
 from copass_app.vocabulary import APPEAL_STATUS
 
@@ -105,10 +105,10 @@ class AppealsQueueState(PagedState, rx.State):
         if found is None:
             self.loaded = True
             return event
-        self.rows, self.chips, (self.total, self.page, self.page_count), options = found
+        self.rows, self.chips, paging, options = found
         if options is not None:
             self.providers = options
-        self.loaded = True
+        set_paging(self, paging)
         return None
 
     @rx.event

@@ -17,7 +17,7 @@ from copass_app.services.errors import DomainError
 from copass_app.services.payments import PayableBatch, PaymentFilters, PaymentPreview, PaymentRow, PaymentView
 from copass_app.services.withholdings import MINIMUM_WITHHOLDING, WithholdingLine
 from copass_app.state.auth import call_service, record_id
-from copass_app.state.paging import PagedState, filter_value
+from copass_app.state.paging import PagedState, filter_value, set_paging
 from copass_app.state.staff import ProviderOption, provider_options
 
 ZERO = Decimal("0.00")
@@ -243,10 +243,10 @@ class PaymentsState(PagedState, rx.State):
         found, event = await call_service(self, action, audience=Audience.STAFF)
         if found is None:
             return event
-        self.rows, (self.total, self.page, self.page_count), options = found
+        self.rows, paging, options = found
         if options is not None:
             self.providers = options
-        self.loaded = True
+        set_paging(self, paging)
         return None
 
     @rx.event

@@ -33,7 +33,7 @@ from copass_app.services.reports import (
 from copass_app.services.reports.exports import MIME, FileFormat, ReportKind, render, report_table
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.files import download
-from copass_app.state.paging import PagedState, filter_value, select_value
+from copass_app.state.paging import PagedState, filter_value, select_value, set_paging
 from copass_app.state.staff import ProviderOption, provider_options
 
 BY_REASON, BY_PROCEDURE = "motivo", "procedimento"
@@ -157,10 +157,9 @@ class ReportsState(PagedState, mixin=True):
         self.headers, self.aligns, self.rows, self.totals, self.notes = (
             shown.headers, shown.aligns, shown.lines, shown.totals, shown.notes)
         self.provider_label, self.period_label = shown.provider, shown.period
-        self.total, self.page, self.page_count = shown.counters
         if options is not None:
             self.providers = options
-        self.loaded = True
+        set_paging(self, shown.counters)
         return None
 
     @rx.event

@@ -15,7 +15,7 @@ from copass_app.services.batch_queries import BatchFilters
 from copass_app.services.providers import ProviderSummary, list_providers
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.batches import BatchLine, batch_line
-from copass_app.state.paging import PagedState, filter_value
+from copass_app.state.paging import PagedState, filter_value, set_paging
 from copass_app.vocabulary import BATCH_STATUS
 
 ANALYSIS_PATH = "/operadora/lotes/"  # + the batch id: routes.BATCH_ANALYSIS
@@ -133,10 +133,10 @@ class ReceivedBatchesState(PagedState, rx.State):
         if found is None:
             self.loaded = True  # a refused filter leaves the list as it was, not a skeleton
             return event
-        self.rows, self.chips, (self.total, self.page, self.page_count), options = found
+        self.rows, self.chips, paging, options = found
         if options is not None:
             self.providers = options
-        self.loaded = True
+        set_paging(self, paging)
         return None
 
     @rx.event
