@@ -56,8 +56,14 @@ def light_row(*cells: rx.Component, class_name: str = "") -> rx.Component:
 
 
 def light_cell(*children, right: bool = False, nowrap: bool = False, class_name: str = "") -> rx.Component:
+    """A table cell; `right`-aligned cells (numbers, money) never wrap either."""
     classes = ["rt-TableCell", "cell-right" if right else "", "cell-nowrap" if nowrap or right else "", class_name]
     return rx.el.td(*children, class_name=" ".join(c for c in classes if c))
+
+
+def light_actions_cell(*buttons: rx.Component) -> rx.Component:
+    """`actions_cell` as plain elements: the row's buttons side by side, never wrapped."""
+    return light_cell(rx.el.div(*buttons, class_name="row-buttons"), nowrap=True, class_name="row-actions")
 
 
 def light_badge(vocabulary, value: rx.Var) -> rx.Component:

@@ -9,7 +9,15 @@ from copass_app import routes
 from copass_app.components.feedback import confirm_dialog, empty_state, loaded_or_skeleton
 from copass_app.components.forms import labelled_field, select_field
 from copass_app.components.shell import page_shell
-from copass_app.components.tables import data_table, light_badge, light_button, light_cell, light_link, light_row
+from copass_app.components.tables import (
+    data_table,
+    light_actions_cell,
+    light_badge,
+    light_button,
+    light_cell,
+    light_link,
+    light_row,
+)
 from copass_app.components.ui import pager
 from copass_app.pages.batch_detail import summary_dialog
 from copass_app.state.batches import BatchesState, BatchLine
@@ -67,19 +75,15 @@ def _row(row: BatchLine) -> rx.Component:
         light_cell(light_badge(BATCH_STATUS, row.status)),
         light_cell(row.processed_at, nowrap=True),
         light_cell(row.paid_at, nowrap=True),
-        light_cell(
-            rx.el.div(
-                light_button(rx.icon("file-down", size=14), "Protocolo",
-                             on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
-                light_button(rx.icon("file-code", size=14), "XML TISS", on_click=BatchesState.download_xml(row.id),
-                             class_name="batch-xml", aria_label="XML TISS do lote " + row.protocol),
-                rx.cond(row.can_reverse,
-                        light_button("Estornar", on_click=BatchesState.ask_reverse(row.id, row.protocol),
-                                     variant="outline", color="red", class_name="reverse-batch",
-                                     aria_haspopup="dialog")),
-                class_name="row-buttons",
-            ),
-            nowrap=True, class_name="row-actions",
+        light_actions_cell(
+            light_button(rx.icon("file-down", size=14), "Protocolo",
+                         on_click=BatchesState.download_protocol(row.id), class_name="batch-pdf"),
+            light_button(rx.icon("file-code", size=14), "XML TISS", on_click=BatchesState.download_xml(row.id),
+                         class_name="batch-xml", aria_label="XML TISS do lote " + row.protocol),
+            rx.cond(row.can_reverse,
+                    light_button("Estornar", on_click=BatchesState.ask_reverse(row.id, row.protocol),
+                                 variant="outline", color="red", class_name="reverse-batch",
+                                 aria_haspopup="dialog")),
         ),
         class_name="batch-row",
     )
