@@ -133,8 +133,8 @@ class Tab:
             self._reconnecting.cancel()
         try:
             await self.sio.disconnect()
-        except Exception:  # already gone
-            pass
+        except Exception as error:  # counted in the run's figures, as a failed reconnect attempt's is
+            self.stats.event("socket", f"fechamento falhou ({type(error).__name__})")
 
     async def _on_connect(self) -> None:
         self._connected.set()
