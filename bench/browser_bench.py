@@ -279,19 +279,18 @@ def _bench(page, base: str, count: int, frames: Frames, mouse: bool = False) -> 
 
     picked = _date_guides(page, frames, cards)
     if picked:
-        def date_act(i: int):
-            index, original = picked[(i // 2) % len(picked)]
-            # Odd changes put the original date back: every change flips the card's mark.
-            value = original if i % 2 else original - timedelta(days=1)
-            if not mouse:
-                return SET_DATE
-            field_ = page.locator(".billing-guide").nth(index).locator(DATE_INPUT).first
-            return lambda: field_.fill(value.isoformat())
-
         def date_args(i: int) -> dict:
             index, original = picked[(i // 2) % len(picked)]
+            # Odd changes put the original date back: every change flips the card's mark.
             return {"index": index, "value": (original if i % 2 else original - timedelta(days=1)).isoformat(),
                     "input": DATE_INPUT}
+
+        def date_act(i: int):
+            if not mouse:
+                return SET_DATE
+            args = date_args(i)
+            field_ = page.locator(".billing-guide").nth(args["index"]).locator(DATE_INPUT).first
+            return lambda: field_.fill(args["value"])
 
         run("Alterar data de realização", DATE_DONE, date_args, date_act)
     else:
