@@ -48,6 +48,7 @@ def _private_dir(path: Path) -> None:
     """Create `path` and the folders above it up to the storage root, each 0700 (mkdir's own mode
     is filtered by the umask and not applied to parents at all)."""
     root = _root()
+    root.parent.mkdir(parents=True, exist_ok=True)  # above the root (data/ on a fresh checkout): not ours to close
     chain = [path, *[parent for parent in path.parents if parent == root or root in parent.parents]]
     for folder in reversed(chain):
         folder.mkdir(mode=DIR_MODE, exist_ok=True)

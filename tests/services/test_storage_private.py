@@ -57,6 +57,15 @@ def test_a_received_lot_is_stored_0600_in_0700_folders_whatever_the_umask(db, fa
     assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no temporary left behind
 
 
+def test_a_root_whose_parent_folders_do_not_exist_yet_is_created(tmp_path, monkeypatch):
+    # A fresh checkout has no data/ folder: the first lot received (copass seed-demo sends some) makes it.
+    root = tmp_path / "data" / "nested" / "private"
+    monkeypatch.setenv("COPASS_PRIVATE_DIR", str(root))
+    stored = storage.save("uploads/1/ab/lote.xml", b"<lote/>")
+    assert (root / stored).read_bytes() == b"<lote/>"
+    assert mode(root) == 0o700
+
+
 def test_folders_left_open_by_an_older_version_are_closed_on_the_next_write(private, umask):
     umask(0o022)
     (private / "uploads" / "7").mkdir(parents=True)
