@@ -11,14 +11,15 @@ import hashlib
 import os
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, select
 
 from copass_app import clock, settings
-from copass_app.models import LoginFailure, Provider, User, UserSession
+from copass_app.models import LoginFailure, Provider, Role, User, UserSession
 from copass_app.services import audit
 from copass_app.services.access import Actor
 from copass_app.services.errors import DomainError
@@ -181,6 +182,20 @@ def _count_address_failure(db: Session, source: str, typed: str, now: datetime) 
 # --- sessions ------------------------------------------------------------------------------------------
 
 
+@cache
+def _session_statement():
+    """The session check's one query, of plain columns (no ORM entities), built once: every event of every
+    tab runs it."""
+    return (
+        select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.expires_at,
+               UserSession.revoked_at, User.id, User.login, User.name, User.role, User.provider_id, User.active,
+               Provider.name)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Provider, Provider.id == User.provider_id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
 def actor_for_token(db: Session, token: str, now: datetime | None = None) -> Actor | None:
     """The acting user of a live session, or None when the token is unknown, expired, idle or revoked.
 
@@ -189,22 +204,20 @@ def actor_for_token(db: Session, token: str, now: datetime | None = None) -> Act
     if not token:
         return None
     now = now or clock.now()
-    row = db.exec(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _token_hash(token))
-    ).first()
+    row = db.exec(_session_statement(), params={"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
-    user_session, user = row
-    last_seen = clock.as_utc(user_session.last_seen_at or user_session.created_at)
-    if (user_session.revoked_at or clock.as_utc(user_session.expires_at) <= now or not user.active
+    (session_id, created_at, last_seen_at, expires_at, revoked_at,
+     user_id, login, name, role, provider_id, active, provider_name) = row
+    last_seen = clock.as_utc(last_seen_at or created_at)
+    if (revoked_at or clock.as_utc(expires_at) <= now or not active
             or now - last_seen >= timedelta(minutes=idle_minutes())):
         return None
-    if now - last_seen >= TOUCH_EVERY or user_session.last_seen_at is None:
-        db.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now)
+    if now - last_seen >= TOUCH_EVERY or last_seen_at is None:
+        db.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
                    .execution_options(synchronize_session=False))
-    return actor_for_user(db, user)
+    return Actor(user_id=user_id, login=login, name=name, role=Role(role), provider_id=provider_id,
+                 provider_name=provider_name or "")
 
 
 def actor_for_user(db: Session, user: User) -> Actor:
