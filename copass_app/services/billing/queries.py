@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import BigInteger, and_, case, exists, func, or_, true, type_coerce
+from sqlalchemy import BigInteger, and_, bindparam, case, exists, func, or_, true, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -38,23 +39,18 @@ NO_DRAFT = "Nenhum faturamento em preparação. Escolha o período a faturar."
 GUIDE_NOT_IN_DRAFT = "Guia não encontrada neste faturamento."
 
 
-def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = paging.PAGE_SIZE) -> DraftPage:
-    """One page of the draft's billable guides with their items, by date of realização then number."""
+def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = paging.PAGE_SIZE,
+               summary: DraftSummary | None = None) -> DraftPage:
+    """One page of the draft's billable guides with their items, by date of realização then number.
+
+    `summary`: the totals the caller's action has just computed in this same transaction (opening the
+    period, select all), so they are not added up twice."""
     require_provider(actor)
     draft = require_draft(db, actor)
-    summary = draft_summary(db, draft)
+    summary = summary or draft_summary(db, draft)
     page, page_size, offset = paging.clamp(page, page_size, summary.guide_count_available)
-    performed = func.coalesce(DraftGuide.performed_on, Guide.performed_on)
-    rows = db.exec(
-        select(Guide, Beneficiary.name, Beneficiary.card_number, DraftGuide.included, DraftGuide.performed_on)
-        .select_from(DraftGuide)
-        .join(Guide, Guide.id == DraftGuide.guide_id)
-        .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
-        .where(DraftGuide.draft_id == draft.id, billable(draft.provider_id))
-        .order_by(performed, Guide.provider_guide_number, Guide.id)
-        .offset(offset)
-        .limit(page_size)
-    ).all()
+    rows = db.exec(_page_statement(), params={"draft_id": draft.id, "provider_id": draft.provider_id,
+                                              "offset": offset, "limit": page_size}).all()
     items = _page_items(db, draft, [guide.id for guide, *_ in rows])
     views = [
         _guide_view(guide, name, card, draft.include_by_default if included is None else included,
@@ -65,14 +61,34 @@ def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = pag
                      summary=summary)
 
 
+@cache
+def _page_statement():
+    """One page of the draft's guides (built once: see `_summary_statement`)."""
+    performed = func.coalesce(DraftGuide.performed_on, Guide.performed_on)
+    return (
+        select(Guide, Beneficiary.name, Beneficiary.card_number, DraftGuide.included, DraftGuide.performed_on)
+        .select_from(DraftGuide)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+        .where(DraftGuide.draft_id == bindparam("draft_id"), billable(bindparam("provider_id")))
+        .order_by(performed, Guide.provider_guide_number, Guide.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
 # --- the draft row -----------------------------------------------------------------------------
 
 
+@cache
+def _find_draft_statement():
+    return select(BillingDraft).where(BillingDraft.user_id == bindparam("user_id"),
+                                      BillingDraft.provider_id == bindparam("provider_id"))
+
+
 def find_draft(db: Session, actor: Actor) -> BillingDraft | None:
-    return db.exec(
-        select(BillingDraft).where(BillingDraft.user_id == actor.user_id,
-                                   BillingDraft.provider_id == actor.provider_id)
-    ).first()
+    return db.exec(_find_draft_statement(), params={"user_id": actor.user_id,
+                                                    "provider_id": actor.provider_id}).first()
 
 
 def require_draft(db: Session, actor: Actor) -> BillingDraft:
@@ -132,7 +148,11 @@ def no_longer_billable(provider_id: int):
 
 def chosen(draft: BillingDraft):
     """The draft guide is checked: NULL follows the draft's default."""
-    if draft.include_by_default:
+    return _chosen_by_default(draft.include_by_default)
+
+
+def _chosen_by_default(include_by_default: bool):
+    if include_by_default:
         return or_(DraftGuide.included.is_(None), DraftGuide.included == true())
     return DraftGuide.included == true()
 
@@ -140,9 +160,13 @@ def chosen(draft: BillingDraft):
 # --- totals ------------------------------------------------------------------------------------
 
 
-def draft_summary(db: Session, draft: BillingDraft) -> DraftSummary:
-    is_chosen = chosen(draft)
-    available, selected, items, cents = db.exec(
+# The totals run on every click that changes them: their statements are built once (the SQL shape depends
+# only on the draft's default choice) and run with the draft's values, which skips SQLAlchemy's
+# construction and cache-key work on every call.
+@cache
+def _summary_statement(include_by_default: bool):
+    is_chosen = _chosen_by_default(include_by_default)
+    return (
         select(
             func.count(Guide.id.distinct()),
             func.count(case((is_chosen, Guide.id)).distinct()),
@@ -153,8 +177,36 @@ def draft_summary(db: Session, draft: BillingDraft) -> DraftSummary:
         .select_from(DraftGuide)
         .join(Guide, Guide.id == DraftGuide.guide_id)
         .join(GuideItem, GuideItem.guide_id == Guide.id)
-        .where(DraftGuide.draft_id == draft.id, Guide.provider_id == draft.provider_id,
+        .where(DraftGuide.draft_id == bindparam("draft_id"), Guide.provider_id == bindparam("provider_id"),
                Guide.status.in_(AUTHORIZED), unbilled())
+    )
+
+
+@cache
+def _extras_per_guide_statement():
+    return (
+        select(DraftExtraItem.guide_id, func.count(),
+               func.sum(line_cents(DraftExtraItem.quantity, DraftExtraItem.unit_value)))
+        .where(DraftExtraItem.draft_id == bindparam("draft_id"))
+        .group_by(DraftExtraItem.guide_id)
+    )
+
+
+@cache
+def _extras_counted_statement(include_by_default: bool):
+    return (
+        select(DraftGuide.guide_id)
+        .join(Guide, Guide.id == DraftGuide.guide_id)
+        .where(DraftGuide.draft_id == bindparam("draft_id"),
+               DraftGuide.guide_id.in_(bindparam("guide_ids", expanding=True)),
+               _chosen_by_default(include_by_default), billable(bindparam("provider_id")))
+    )
+
+
+def draft_summary(db: Session, draft: BillingDraft) -> DraftSummary:
+    available, selected, items, cents = db.exec(
+        _summary_statement(draft.include_by_default),
+        params={"draft_id": draft.id, "provider_id": draft.provider_id},
     ).one()
     extra_items, extra_cents = _extras_summary(db, draft)
     return DraftSummary(
@@ -171,19 +223,12 @@ def draft_summary(db: Session, draft: BillingDraft) -> DraftSummary:
 
 def _extras_summary(db: Session, draft: BillingDraft) -> tuple[int, int]:
     """Added items of checked, billable guides: read from the draft's few added items first."""
-    per_guide = db.exec(
-        select(DraftExtraItem.guide_id, func.count(),
-               func.sum(line_cents(DraftExtraItem.quantity, DraftExtraItem.unit_value)))
-        .where(DraftExtraItem.draft_id == draft.id)
-        .group_by(DraftExtraItem.guide_id)
-    ).all()
+    per_guide = db.exec(_extras_per_guide_statement(), params={"draft_id": draft.id}).all()
     if not per_guide:
         return 0, 0
     counted = set(db.exec(
-        select(DraftGuide.guide_id)
-        .join(Guide, Guide.id == DraftGuide.guide_id)
-        .where(DraftGuide.draft_id == draft.id, DraftGuide.guide_id.in_([row[0] for row in per_guide]),
-               chosen(draft), billable(draft.provider_id))
+        _extras_counted_statement(draft.include_by_default),
+        params={"draft_id": draft.id, "provider_id": draft.provider_id, "guide_ids": [row[0] for row in per_guide]},
     ).all())
     rows = [row for row in per_guide if row[0] in counted]
     return sum(row[1] for row in rows), sum(int(row[2]) for row in rows)
@@ -196,24 +241,32 @@ def _money_from_cents(cents: int) -> Decimal:
 # --- one page ----------------------------------------------------------------------------------
 
 
+@cache
+def _page_items_statements():
+    items = (select(GuideItem).where(GuideItem.guide_id.in_(bindparam("guide_ids", expanding=True)), unbilled())
+             .order_by(GuideItem.id))
+    extras = (
+        select(DraftExtraItem, CatalogItem.price)
+        .outerjoin(CatalogItem, and_(CatalogItem.table_code == DraftExtraItem.table_code,
+                                     CatalogItem.code == DraftExtraItem.code))
+        .where(DraftExtraItem.draft_id == bindparam("draft_id"),
+               DraftExtraItem.guide_id.in_(bindparam("guide_ids", expanding=True)))
+        .order_by(DraftExtraItem.id)
+    )
+    return items, extras
+
+
 def _page_items(db: Session, draft: BillingDraft, guide_ids: list[int]) -> dict[int, list[DraftItemView]]:
     items: dict[int, list[DraftItemView]] = defaultdict(list)
     if not guide_ids:
         return items
-    for item in db.exec(
-        select(GuideItem).where(GuideItem.guide_id.in_(guide_ids), unbilled()).order_by(GuideItem.id)
-    ):
+    items_statement, extras_statement = _page_items_statements()
+    for item in db.exec(items_statement, params={"guide_ids": guide_ids}):
         items[item.guide_id].append(DraftItemView(
             id=item.id, table_code=item.table_code, code=item.code, description=item.description,
             quantity=item.performed_qty, unit_value=item.unit_value,
             total=to_money(item.performed_qty * item.unit_value)))
-    for extra, contracted in db.exec(
-        select(DraftExtraItem, CatalogItem.price)
-        .outerjoin(CatalogItem, and_(CatalogItem.table_code == DraftExtraItem.table_code,
-                                     CatalogItem.code == DraftExtraItem.code))
-        .where(DraftExtraItem.draft_id == draft.id, DraftExtraItem.guide_id.in_(guide_ids))
-        .order_by(DraftExtraItem.id)
-    ):
+    for extra, contracted in db.exec(extras_statement, params={"draft_id": draft.id, "guide_ids": guide_ids}):
         items[extra.guide_id].append(DraftItemView(
             id=None, table_code=extra.table_code, code=extra.code, description=extra.description,
             quantity=extra.quantity, unit_value=extra.unit_value,
