@@ -38,6 +38,7 @@ from copass_app.vocabulary import EXTRA_ITEM_TABLE
 __all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine", "DraftSelectionState"]
 
 FEE_TABLES = ["18"]
+ASK_FIRST = object()  # an action's answer meaning "ask the provider before doing it" (nothing was written)
 MATERIAL_TABLES = ["19", "20"]
 
 
@@ -52,13 +53,15 @@ class _Shown:
     summary_raw: billing.DraftSummary | None = None
 
 
-def _draft_shown(db, actor, page: int, *, refresh: bool) -> _Shown:
+def _draft_shown(db, actor, page: int, *, refresh: bool, summary: billing.DraftSummary | None = None) -> _Shown:
     """`refresh` (page load) also brings the draft up to date; no draft any more (confirmed or
-    cancelled, maybe in another tab) shows none."""
-    if refresh and billing.get_draft(db, actor) is None:
-        return _Shown()
+    cancelled, maybe in another tab) shows none. `summary`: the totals the action just computed."""
+    if refresh:
+        summary = billing.get_draft(db, actor)
+        if summary is None:
+            return _Shown()
     try:
-        found = billing.draft_page(db, actor, page=page, page_size=PAGE_SIZE)
+        found = billing.draft_page(db, actor, page=page, page_size=PAGE_SIZE, summary=summary)
     except DomainError:
         return _Shown()
     return _Shown(summary_view(found.summary), tuple(guide_card(g) for g in found.rows), found.page, found.page_count,
@@ -101,16 +104,21 @@ class BillingState(DraftPreviewMixin, rx.State):
         (await self.get_state(DraftSelectionState))._show(shown)
 
     async def _act(self, action, *, show: bool = True, refresh: bool = False, retries: int = 0,
-                   cached_session: bool = False, refusal_as_value: bool = False):
+                   cached_session: bool = False, refusal_as_value: bool = False, page: int | None = None):
         """Call a billing service for the logged-in provider: (its result, the event to return).
 
-        With `show`, the page then shows the draft as the database has it, read in the same unit of work.
+        With `show`, the page then shows the draft as the database has it (at `page`, default the page
+        shown), read in the same unit of work. An action that returns the draft's totals (a DraftSummary)
+        hands them to that reading; one that returns `ASK_FIRST` shows nothing.
         """
-        page = self.page
+        page = self.page if page is None else page
 
         def act_and_show(db, actor):
             outcome = action(db, actor)
-            return outcome, _draft_shown(db, actor, page, refresh=refresh) if show else None
+            if not show or outcome is ASK_FIRST:
+                return outcome, None
+            summary = outcome if isinstance(outcome, billing.DraftSummary) else None
+            return outcome, _draft_shown(db, actor, page, refresh=refresh, summary=summary)
 
         found, event = await call_service(self, act_and_show, retries=retries, cached_session=cached_session,
                                           refusal_as_value=refusal_as_value)
@@ -144,16 +152,24 @@ class BillingState(DraftPreviewMixin, rx.State):
 
     @rx.event
     async def open_period(self, form: dict):
-        """"Faturar": asks first when another period would discard what the provider changed."""
+        """"Faturar": asks first when another period would discard what the provider changed; otherwise
+        opens it in the same unit of work as the question."""
         self._pending_period = _period_of(form, self.period_mode)
-        period = self._pending_period
-        ask, event = await self._act(lambda db, actor: billing.would_discard_changes(db, actor, **period), show=False)
-        if event is not None or ask is None:
+        period = dict(self._pending_period)
+
+        def ask_or_open(db, actor):
+            if billing.would_discard_changes(db, actor, **period):
+                return ASK_FIRST
+            return billing.open_draft(db, actor, **period)
+
+        outcome, event = await self._act(ask_or_open, page=1)
+        if outcome is None:
             return event
-        if ask:
+        if outcome is ASK_FIRST:
             self.discard_open = True
-            return None
-        return await self._open_pending()
+        else:
+            self.confirmed = []
+        return None
 
     @rx.event
     async def confirm_discard(self):
