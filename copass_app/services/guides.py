@@ -127,28 +127,17 @@ def list_guides(
 
     order_column = SORTABLE.get(sort, Guide.requested_on)
     ordering = (order_column.desc(), Guide.id.desc()) if descending else (order_column.asc(), Guide.id.asc())
+    # Plain columns, not Guide entities: a page is read on every click of the list.
     rows_query = (
-        select(Guide, Beneficiary.name, Beneficiary.card_number)
+        select(Guide.id, Guide.guide_type, Guide.provider_guide_number, Guide.operator_guide_number,
+               Beneficiary.name, Beneficiary.card_number, Guide.requested_on, Guide.performed_on, Guide.status,
+               Guide.total_value)
         .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
     )
     rows_query = _filtered(rows_query, provider_id, filters).order_by(*ordering)
     page, page_size, offset = paging.clamp(page, page_size, total)
     rows_query = rows_query.offset(offset).limit(page_size)
-    rows = [
-        GuideRow(
-            id=guide.id,
-            guide_type=guide.guide_type,
-            provider_guide_number=guide.provider_guide_number,
-            operator_guide_number=guide.operator_guide_number,
-            beneficiary_name=name,
-            card_number=card,
-            requested_on=guide.requested_on,
-            performed_on=guide.performed_on,
-            status=guide.status,
-            total_value=guide.total_value,
-        )
-        for guide, name, card in db.exec(rows_query)
-    ]
+    rows = [GuideRow(*row) for row in db.exec(rows_query)]
     return Page(rows=rows, total=total, page=page, page_size=page_size, counts=counts)
 
 
