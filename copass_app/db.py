@@ -34,12 +34,14 @@ def make_engine(url: str) -> Engine:
         _enable_sqlite_pragmas(engine)
         return engine
     # Per process: every Granian worker (and every machine) has its own pool, and all of them together must
-    # stay under PostgreSQL's max_connections (100 by default): workers × (size + overflow) ≤ that, less
-    # what migrations, psql and backups need. A worker runs at most a handful of units of work at once (its
-    # event handlers' thread pool), so 5 + 5 is plenty; past them a request waits for a connection
-    # (pool_timeout) instead of PostgreSQL refusing one ("too many clients").
-    return create_engine(url, pool_pre_ping=True, pool_size=_pool_setting("COPASS_DB_POOL_SIZE", 5),
-                         max_overflow=_pool_setting("COPASS_DB_MAX_OVERFLOW", 5), pool_timeout=15)
+    # stay under PostgreSQL's max_connections (100 by default): workers × pool size ≤ that, less what
+    # migrations, psql and backups need. A worker runs a handful of units of work at once (its event
+    # handlers' thread pool, the API's); past the pool a request waits for a connection (pool_timeout)
+    # instead of PostgreSQL refusing one ("too many clients"). No overflow: an overflow connection is
+    # closed when it is given back, so under load every burst opened and closed PostgreSQL backends
+    # (measured: a new backend process per few events, each a fork and an authentication).
+    return create_engine(url, pool_pre_ping=True, pool_size=_pool_setting("COPASS_DB_POOL_SIZE", 10),
+                         max_overflow=_pool_setting("COPASS_DB_MAX_OVERFLOW", 0), pool_timeout=15)
 
 
 def _pool_setting(name: str, default: int) -> int:

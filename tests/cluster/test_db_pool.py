@@ -32,6 +32,6 @@ def test_a_setting_that_is_not_a_number_keeps_the_default(monkeypatch):
     monkeypatch.setenv("COPASS_DB_POOL_SIZE", "muitos")
     engine = make_engine(PG_URL)
     try:
-        assert engine.pool.size() == 5
+        assert engine.pool.size() == 10
     finally:
         engine.dispose()
