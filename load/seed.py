@@ -18,7 +18,7 @@ from copass_app.models import ApiToken, Beneficiary, GuideType, Operator, Provid
 from copass_app.services import api_tokens
 from copass_app.services.access import Actor
 from copass_app.services.auth import hash_password
-from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
+from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides, refresh_planner_statistics
 from copass_app.services.unit_of_work import perform
 
 PASSWORD = "carga-senha-1"
@@ -47,6 +47,7 @@ def seed_accounts(count: int, *, guides_per_provider: int = 60, days_back: int =
     for start in range(0, count, chunk):
         accounts += perform(lambda db, start=start: _seed_chunk(db, range(start, min(count, start + chunk)),
                                                                 password_hash, guides_per_provider, days_back))
+    perform(refresh_planner_statistics)  # a run measures the portal on a database autovacuum has analyzed
     return accounts
 
 

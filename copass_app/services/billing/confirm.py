@@ -38,6 +38,7 @@ from copass_app.vocabulary import GUIDE_STATUS
 
 MAX_GUIDES_PER_BATCH = 100  # TISS loteGuias
 CONFIRM_RETRIES = 2  # what callers pass to perform(...)
+ID_CHUNK = 500  # ids per IN (...) list: far under SQLite's and PostgreSQL's limits on bound values
 NOTHING_CHOSEN = "Nenhuma guia selecionada para faturar."
 REFRESH = "Atualize a lista."
 
@@ -76,15 +77,19 @@ def _load_chosen(db: Session, draft: BillingDraft) -> list[GuideToBill]:
         raise DomainError(NOTHING_CHOSEN)
     _refuse_unbillable(rows, draft.provider_id)
     lines: dict[int, list[BatchLine]] = defaultdict(list)
-    items = db.exec(
-        select(GuideItem.id, GuideItem.guide_id, GuideItem.table_code, GuideItem.code, GuideItem.description,
-               GuideItem.performed_qty, GuideItem.unit_value)
-        .join(DraftGuide, DraftGuide.guide_id == GuideItem.guide_id)
-        .where(DraftGuide.draft_id == draft.id, chosen(draft), unbilled())
-        .order_by(GuideItem.guide_id, GuideItem.id)
-    )
-    for item_id, guide_id, table, code, description, quantity, unit_value in items:
-        lines[guide_id].append(BatchLine(item_id, table, code, description, quantity, unit_value))
+    # By the chosen guides' ids, not a join with the draft: PostgreSQL then reads them through the
+    # guide_item index whatever its statistics say (with stale ones it scanned every item of every
+    # provider on each confirmation: 20 ms instead of 0.1).
+    guide_ids = [row[0] for row in rows]
+    for start in range(0, len(guide_ids), ID_CHUNK):
+        items = db.exec(
+            select(GuideItem.id, GuideItem.guide_id, GuideItem.table_code, GuideItem.code, GuideItem.description,
+                   GuideItem.performed_qty, GuideItem.unit_value)
+            .where(GuideItem.guide_id.in_(guide_ids[start:start + ID_CHUNK]), unbilled())
+            .order_by(GuideItem.guide_id, GuideItem.id)
+        )
+        for item_id, guide_id, table, code, description, quantity, unit_value in items:
+            lines[guide_id].append(BatchLine(item_id, table, code, description, quantity, unit_value))
     billed_meanwhile = [row[0] for row in rows if row[0] not in lines]
     if billed_meanwhile:
         raise _already_billed(db, billed_meanwhile)
