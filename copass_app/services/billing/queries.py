@@ -6,7 +6,6 @@ Money is summed in SQL over the stored scaled integers, so totals are exact and 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -51,12 +50,10 @@ def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = pag
     page, page_size, offset = paging.clamp(page, page_size, summary.guide_count_available)
     rows = db.exec(_page_statement(), params={"draft_id": draft.id, "provider_id": draft.provider_id,
                                               "offset": offset, "limit": page_size}).all()
-    items = _page_items(db, draft, [guide.id for guide, *_ in rows])
-    views = [
-        _guide_view(guide, name, card, draft.include_by_default if included is None else included,
-                    corrected, items.get(guide.id, []))
-        for guide, name, card, included, corrected in rows
-    ]
+    items = _page_items(db, draft, [row.id for row in rows])
+    views = [_guide_view(row, draft.include_by_default if row.included is None else row.included,
+                         items.get(row.id, []))
+             for row in rows]
     return DraftPage(rows=views, total=summary.guide_count_available, page=page, page_size=page_size,
                      summary=summary)
 
@@ -65,8 +62,12 @@ def draft_page(db: Session, actor: Actor, *, page: int = 1, page_size: int = pag
 def _page_statement():
     """One page of the draft's guides (built once: see `_summary_statement`)."""
     performed = func.coalesce(DraftGuide.performed_on, Guide.performed_on)
+    # Plain columns, not Guide entities: the page is read again after most clicks on it.
     return (
-        select(Guide, Beneficiary.name, Beneficiary.card_number, DraftGuide.included, DraftGuide.performed_on)
+        select(Guide.id, Guide.guide_type, Guide.provider_guide_number, Guide.operator_guide_number,
+               Beneficiary.name.label("beneficiary_name"), Beneficiary.card_number, Guide.performed_on,
+               Guide.requested_on, Guide.authorized_on, Guide.valid_until, DraftGuide.included,
+               DraftGuide.performed_on.label("corrected_on"))
         .select_from(DraftGuide)
         .join(Guide, Guide.id == DraftGuide.guide_id)
         .join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
@@ -243,7 +244,9 @@ def _money_from_cents(cents: int) -> Decimal:
 
 @cache
 def _page_items_statements():
-    items = (select(GuideItem).where(GuideItem.guide_id.in_(bindparam("guide_ids", expanding=True)), unbilled())
+    items = (select(GuideItem.id, GuideItem.guide_id, GuideItem.table_code, GuideItem.code, GuideItem.description,
+                    GuideItem.performed_qty, GuideItem.unit_value)
+             .where(GuideItem.guide_id.in_(bindparam("guide_ids", expanding=True)), unbilled())
              .order_by(GuideItem.id))
     extras = (
         select(DraftExtraItem, CatalogItem.price)
@@ -274,23 +277,21 @@ def _page_items(db: Session, draft: BillingDraft, guide_ids: list[int]) -> dict[
     return items
 
 
-def _guide_view(
-    guide: Guide, name: str, card: str, included: bool, corrected: date | None, items: list[DraftItemView]
-) -> DraftGuideView:
-    guide_type = GuideType(guide.guide_type)
+def _guide_view(row, included: bool, items: list[DraftItemView]) -> DraftGuideView:
+    guide_type = GuideType(row.guide_type)
     return DraftGuideView(
-        guide_id=guide.id,
+        guide_id=row.id,
         guide_type=guide_type,
         type_label=GUIDE_TYPE.label(guide_type),
-        provider_guide_number=guide.provider_guide_number,
-        operator_guide_number=guide.operator_guide_number,
-        beneficiary_name=name,
-        card_number=card,
-        performed_on=corrected or guide.performed_on,
-        original_performed_on=guide.performed_on,
-        requested_on=guide.requested_on,
-        authorized_on=guide.authorized_on,
-        valid_until=guide.valid_until,
+        provider_guide_number=row.provider_guide_number,
+        operator_guide_number=row.operator_guide_number,
+        beneficiary_name=row.beneficiary_name,
+        card_number=row.card_number,
+        performed_on=row.corrected_on or row.performed_on,
+        original_performed_on=row.performed_on,
+        requested_on=row.requested_on,
+        authorized_on=row.authorized_on,
+        valid_until=row.valid_until,
         included=bool(included),
         items=items,
         total=sum((item.total for item in items), Decimal("0.00")),
