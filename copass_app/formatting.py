@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 
@@ -17,6 +17,7 @@ from copass_app.clock import BRASILIA
 
 LOCALE = "pt_BR"
 CENT = Decimal("0.01")
+QUANTITY_STEP = Decimal("0.0001")
 
 _COMPETENCE_RE = re.compile(r"(\d{4})-(\d{2})")
 # Document punctuation users type or paste: "12.345.678/0001-90".
@@ -29,7 +30,7 @@ _CPF_RE = re.compile(r"\d{11}")
 # Money and dates are written by hand, in babel's exact pt-BR output (tests/reports/test_formatting.py
 # compares them with babel over generated values): every page of a list formats a hundred of them per
 # click, and babel's general path (locale lookup, plural rules, currency names) took 20 µs a value,
-# half of the server's time for a page of guides. Quantities and sizes keep babel.
+# half of the server's time for a page of guides. Quantities too; sizes keep babel.
 _BR_SEPARATORS = str.maketrans(",.", ".,")
 
 
@@ -57,11 +58,14 @@ def datetime_br(value: datetime) -> str:
 
 
 def quantity(value: Decimal) -> str:
-    """Quantities without useless zeros, all four TISS decimals kept: '2', '1,5', '1,2345', '1.000'."""
-    normalized = value.normalize()
-    if normalized == normalized.to_integral():
-        normalized = normalized.quantize(Decimal(1))
-    return format_decimal(normalized, format="#,##0.####", locale=LOCALE)
+    """Quantities without useless zeros, all four TISS decimals kept: '2', '1,5', '1,2345', '1.000'.
+
+    By hand like money (babel's "#,##0.####" output, compared in tests): every card of Faturamento shows them."""
+    rounded = value.quantize(QUANTITY_STEP, rounding=ROUND_HALF_EVEN) if value.as_tuple().exponent < -4 else value
+    text = f"{rounded:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.translate(_BR_SEPARATORS)
 
 
 def competence(value: str) -> str:

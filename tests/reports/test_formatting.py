@@ -113,6 +113,16 @@ def test_datetime_br_shows_stored_utc_in_brasilia_time():
     assert datetime_br(datetime(2026, 11, 24, 2, 30, tzinfo=UTC)) == "23/11/2026 23:30"
 
 
+@given(st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), allow_nan=False, places=6))
+def test_quantity_is_what_babel_writes(value):
+    from babel.numbers import format_decimal
+
+    normalized = value.normalize()
+    if normalized == normalized.to_integral():
+        normalized = normalized.quantize(Decimal(1))
+    assert fmt.quantity(value) == format_decimal(normalized, format="#,##0.####", locale="pt_BR")
+
+
 def test_quantity_drops_useless_zeros_and_uses_comma():
     from decimal import Decimal
 
