@@ -3,6 +3,8 @@ HTTP API for providers' software."""
 
 from __future__ import annotations
 
+import gc
+
 import reflex as rx
 
 from copass_app import routes
@@ -112,3 +114,8 @@ app.add_page(not_found_page, route="404", title=NOT_FOUND_TITLE,
 for route in routes.ROUTES:
     component, on_load = PAGES[route.path]
     app.add_page(component, route=route.path, on_load=on_load, title=routes.page_title(route))
+
+# Everything built so far (modules, the pages' component trees, the states' classes) lives as long as the
+# worker: out of the collector's reach, a full collection scans only what events create. Measured under
+# load before: full collections of ~200,000 objects every minute or so, each pausing the worker ~150 ms.
+gc.freeze()
