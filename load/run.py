@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+from load.cpu import CpuWindow
 from load.provider import Account, Lot, Plan, Provider
 from load.stats import Stats, table
 
@@ -97,10 +98,12 @@ class Stage:
 
 async def run_stages(base_url: str, accounts: list[Account], stages: list[Stage], *, interval: float,
                      period_days: int = 20, seed: int = 14, login_concurrency: int = 2,
-                     max_ramp: float = 600, during: Callable[[], Awaitable[None]] | None = None) -> list[dict]:
+                     max_ramp: float = 600, during: Callable[[], Awaitable[None]] | None = None,
+                     workers: Callable[[], set[int]] = set) -> list[dict]:
     """Providers added stage by stage (they stay connected): each stage waits until its new providers are
     logged in (not measured), then measures `seconds` of everyone acting every `interval` seconds.
-    `during`, when given, runs alongside the last stage's measurement (a fault)."""
+    `during`, when given, runs alongside the last stage's measurement (a fault). `workers` gives the
+    portal workers' pids, so that the CPU of each stage is reported per group (load/cpu.py)."""
     stats = Stats(counting=False)
     plan = Plan(base_url, interval, period_days, login_gate=asyncio.Semaphore(login_concurrency))
     rng = random.Random(seed)
@@ -125,12 +128,16 @@ async def run_stages(base_url: str, accounts: list[Account], stages: list[Stage]
             last = index == len(stages) - 1
             fault = asyncio.create_task(during()) if last and during is not None else None
             before = _socket_counts(providers)
+            cpu = CpuWindow()
+            cpu.start()
             await asyncio.sleep(stage.seconds)
+            cores = cpu.cores(workers())
             if fault is not None:
                 await fault
             elapsed = time.monotonic() - started
             summaries.append(summarize(stats, elapsed, providers, before=before, sessions=len(providers),
-                                       ramp_s=round(ramp, 1), interval_s=interval, seconds=stage.seconds))
+                                       ramp_s=round(ramp, 1), interval_s=interval, seconds=stage.seconds,
+                                       cpu_cores=cores))
             print(f"carga: {len(providers)} sessões medidas ({summaries[-1]['p95_ms']} ms p95, "
                   f"{summaries[-1]['errors']} erros)", file=sys.stderr)
         stats.counting = False
@@ -208,6 +215,11 @@ def report(summaries: list[dict], workers: int | None, interval: float) -> None:
         print(f"sessões logadas: {summary['sessions_logged_in']} · desconexões: {summary['disconnects']} · "
               f"reconexões: {summary['reconnects']} · tokens de aba novos: {summary['new_tab_tokens']} · "
               f"carga da máquina: {summary.get('load_average')}")
+        cores = summary.get("cpu_cores") or {}
+        if cores:
+            per_action = cores.get("portal (workers)", 0) * 1000 / max(summary["events_per_s"], 1e-9)
+            print("CPU (núcleos): " + " · ".join(f"{group} {value:.2f}" for group, value in cores.items())
+                  + (f" · portal: {per_action:.1f} ms de CPU por ação" if "portal (workers)" in cores else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         with running_cluster(workers=args.workers, committed=not args.working_tree) as cluster:
             accounts = prepare_accounts(total, period_days=20)
             summaries = asyncio.run(run_stages(cluster.url, accounts, args.stages, interval=args.interval,
-                                               login_concurrency=args.logins))
+                                               login_concurrency=args.logins,
+                                               workers=lambda: set(cluster.worker_pids())))
             workers, log_errors = args.workers, cluster.log_errors()
     for summary in summaries:
         summary.update(workers=workers, command=command)
