@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 from copass_app import settings
+
+T = TypeVar("T")
+IN_LIST_CHUNK = 500  # values per IN (...) list: far under SQLite's limit on bound parameters
 
 
 def _enable_sqlite_pragmas(engine: Engine) -> None:
@@ -56,3 +61,19 @@ def _engine_for(url: str) -> Engine:
 
 def get_engine() -> Engine:
     return _engine_for(settings.database_url())
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices of IN_LIST_CHUNK, one IN (...) list each."""
+    for start in range(0, len(values), IN_LIST_CHUNK):
+        yield values[start:start + IN_LIST_CHUNK]
+
+
+def refresh_planner_statistics(db, table: str | None = None) -> None:
+    """ANALYZE `table` (every table when None) on PostgreSQL, after a bulk write its planner does not know
+    about yet: autovacuum refreshes the statistics only later, and until then PostgreSQL plans as if the
+    rows were not there (measured: nested loops that doubled the draft's totals; a scan of every guide item
+    on each confirmation). It samples the tables inside the caller's transaction: it blocks no reader or
+    writer and commits nothing by itself. SQLite plans without it."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"ANALYZE {table}" if table else "ANALYZE"))

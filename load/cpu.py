@@ -9,16 +9,17 @@ planner statistics were missing, and that the workers' share is most of the rest
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 PROC = Path("/proc")
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def _processes() -> dict[int, tuple[int, str]]:
     """pid -> (CPU ticks used so far, command name) of every process still running."""
     found = {}
-    for entry in PROC.iterdir() if PROC.exists() else ():
+    for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
         try:
@@ -47,18 +48,15 @@ class CpuWindow:
     """`start()`, then `cores(workers)`: cores used by each group since the start (1.0 = one core busy).
     A process that ended during the window is not counted (its ticks left with it)."""
 
-    def __init__(self, clock=None) -> None:
-        import time
-
-        self._clock = clock or time.monotonic
+    def __init__(self) -> None:
         self._before: dict[int, tuple[int, str]] = {}
         self._started = 0.0
 
     def start(self) -> None:
-        self._before, self._started = _processes(), self._clock()
+        self._before, self._started = _processes(), time.monotonic()
 
     def cores(self, workers: set[int] = frozenset()) -> dict[str, float]:
-        elapsed = max(self._clock() - self._started, 1e-9)
+        elapsed = max(time.monotonic() - self._started, 1e-9)
         used: dict[str, float] = {}
         for pid, (ticks, name) in _processes().items():
             spent = ticks - self._before.get(pid, (0, name))[0]

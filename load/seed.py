@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass
 from sqlmodel import select
 
 from copass_app import clock
+from copass_app.db import refresh_planner_statistics
 from copass_app.models import ApiToken, Beneficiary, GuideType, Operator, Provider, Role, User
 from copass_app.services import api_tokens
 from copass_app.services.access import Actor
 from copass_app.services.auth import hash_password
-from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides, refresh_planner_statistics
+from copass_app.services.demo import SEED, build_catalogs, full_cnpj, generate_guides
 from copass_app.services.unit_of_work import perform
 
 PASSWORD = "carga-senha-1"

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import Session, select
 from stdnum.br import cnpj as cnpj_check
 
 from copass_app import clock
+from copass_app.db import refresh_planner_statistics
 from copass_app.dbtypes import to_money
 from copass_app.models import (
     Beneficiary,
@@ -385,14 +386,6 @@ def seed_demo(db: Session, *, anchor: date | None = None, guides_per_provider: i
         from copass_app.services.demo_history import seed_history
 
         seed_history(db, anchor)
-    refresh_planner_statistics(db)
+    refresh_planner_statistics(db)  # a bulk load: see db.refresh_planner_statistics
     return SeedResult(True, "Dados de demonstração carregados.")
 
-
-def refresh_planner_statistics(db: Session) -> None:
-    """After a bulk load (the demo, the load runs' accounts): PostgreSQL's planner statistics are only
-    refreshed by autovacuum some time later, and until then it plans the draft's and the confirmation's
-    queries as if the tables were empty (measured: a scan of every guide item on each confirmation).
-    ANALYZE samples each table in the caller's transaction; SQLite plans without it."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("ANALYZE"))

@@ -38,8 +38,8 @@ from copass_app.vocabulary import EXTRA_ITEM_TABLE
 __all__ = ["CATALOG_LABELS", "BillingState", "DraftGuideCard", "DraftItemLine", "DraftSelectionState"]
 
 FEE_TABLES = ["18"]
-ASK_FIRST = object()  # an action's answer meaning "ask the provider before doing it" (nothing was written)
 MATERIAL_TABLES = ["19", "20"]
+ASK_FIRST = object()  # an action's answer meaning "ask the provider before doing it" (nothing was written)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from copass_app import clock
+from copass_app.db import in_chunks
 from copass_app.models import (
     Batch,
     BatchOrigin,
@@ -38,7 +39,6 @@ from copass_app.vocabulary import GUIDE_STATUS
 
 MAX_GUIDES_PER_BATCH = 100  # TISS loteGuias
 CONFIRM_RETRIES = 2  # what callers pass to perform(...)
-ID_CHUNK = 500  # ids per IN (...) list: far under SQLite's and PostgreSQL's limits on bound values
 NOTHING_CHOSEN = "Nenhuma guia selecionada para faturar."
 REFRESH = "Atualize a lista."
 
@@ -80,12 +80,11 @@ def _load_chosen(db: Session, draft: BillingDraft) -> list[GuideToBill]:
     # By the chosen guides' ids, not a join with the draft: PostgreSQL then reads them through the
     # guide_item index whatever its statistics say (with stale ones it scanned every item of every
     # provider on each confirmation: 20 ms instead of 0.1).
-    guide_ids = [row[0] for row in rows]
-    for start in range(0, len(guide_ids), ID_CHUNK):
+    for chunk in in_chunks([row[0] for row in rows]):
         items = db.exec(
             select(GuideItem.id, GuideItem.guide_id, GuideItem.table_code, GuideItem.code, GuideItem.description,
                    GuideItem.performed_qty, GuideItem.unit_value)
-            .where(GuideItem.guide_id.in_(guide_ids[start:start + ID_CHUNK]), unbilled())
+            .where(GuideItem.guide_id.in_(chunk), unbilled())
             .order_by(GuideItem.guide_id, GuideItem.id)
         )
         for item_id, guide_id, table, code, description, quantity, unit_value in items:

@@ -18,12 +18,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, delete, exists, func, insert, literal, text, update
+from sqlalchemy import Integer, delete, exists, func, insert, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from copass_app import clock
 from copass_app import formatting as fmt
+from copass_app.db import in_chunks, refresh_planner_statistics
 from copass_app.models import BillingDraft, CatalogItem, DraftExtraItem, DraftGuide, Guide
 from copass_app.services.access import Actor, require_provider
 from copass_app.services.billing import period
@@ -40,7 +41,7 @@ from copass_app.services.billing.views import DraftSummary
 from copass_app.services.catalog import require_extra_table
 from copass_app.services.errors import DomainError, NotFound
 
-ANALYZE_AFTER_OFFERING = 2000  # guides offered at once (see _refresh_planner_statistics)
+ANALYZE_AFTER_OFFERING = 2000  # guides offered at once (see db.refresh_planner_statistics)
 OPENED_IN_ANOTHER_TAB = "O período foi escolhido ao mesmo tempo em outra aba. Tente novamente."
 
 
@@ -75,7 +76,7 @@ def open_draft(
             raise DomainError(OPENED_IN_ANOTHER_TAB) from error
         offered = _offer_period_guides(db, draft, new_draft=True)
     if offered >= ANALYZE_AFTER_OFFERING:
-        _refresh_planner_statistics(db)
+        refresh_planner_statistics(db, "draft_guide")
     return draft_summary(db, draft)
 
 
@@ -277,15 +278,6 @@ def _offer_period_guides(db: Session, draft: BillingDraft, *, new_draft: bool = 
     return db.execute(insert(DraftGuide).from_select(["draft_id", "guide_id"], offered)).rowcount
 
 
-def _refresh_planner_statistics(db: Session) -> None:
-    """PostgreSQL plans the draft's queries from statistics autovacuum refreshes only later; with
-    thousands of rows it does not know about yet it picks nested loops that double the time of the
-    totals. ANALYZE samples the table (a few ms), counts this transaction's own new rows, and runs
-    inside the caller's transaction: it blocks no reader or writer and commits nothing by itself."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("ANALYZE draft_guide"))
-
-
 def _refresh(db: Session, draft: BillingDraft) -> int:
     """Drop guides that can no longer be billed (with their added items), then offer new ones."""
     stale = db.exec(
@@ -293,8 +285,7 @@ def _refresh(db: Session, draft: BillingDraft) -> int:
         .join(Guide, Guide.id == DraftGuide.guide_id)
         .where(DraftGuide.draft_id == draft.id, no_longer_billable(draft.provider_id))
     ).all()
-    for start in range(0, len(stale), 500):
-        chunk = stale[start:start + 500]
+    for chunk in in_chunks(stale):
         db.execute(delete(DraftExtraItem).where(DraftExtraItem.draft_id == draft.id,
                                                 DraftExtraItem.guide_id.in_(chunk)))
         db.execute(delete(DraftGuide).where(DraftGuide.draft_id == draft.id, DraftGuide.guide_id.in_(chunk)))

@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
+from copass_app.db import in_chunks
 from copass_app.models import Appeal, Batch, BatchStatus, Payment, PaymentBatch, PaymentWithholding, Provider, Tax
 from copass_app.services import paging
 from copass_app.services.access import Actor
@@ -147,8 +148,7 @@ def paid_rows(db: Session, conditions: list, *, offset: int, limit: int | None) 
 
 def _withheld_by_payment(db: Session, payment_ids: list[int]) -> dict[int, dict[Tax, Decimal]]:
     found: dict[int, dict[Tax, Decimal]] = defaultdict(dict)
-    for start in range(0, len(payment_ids), 500):  # SQLite's limit on bound parameters
-        chunk = payment_ids[start:start + 500]
+    for chunk in in_chunks(payment_ids):
         for line in db.exec(select(PaymentWithholding).where(PaymentWithholding.payment_id.in_(chunk))):
             found[line.payment_id][Tax(line.tax)] = line.value
     return found
