@@ -277,22 +277,29 @@ class ApiTokensState(rx.State):
     calls: list[CallLine] = []
     guide: GuideView = GuideView()
 
-    async def _reload(self):
+    async def _reload(self, with_guide: bool = False):
+        """The tokens and the recent calls (what a creation or a revocation changes); the guide on a visit.
+
+        The guide is read once per visit: its examples carry the time they were made, and resending the
+        whole guide after each revocation would cost bytes and change what the reader is copying.
+        """
         base = backend_url()
         found, event = await call_service(self, lambda db, actor: (
             [token_line(t) for t in api_tokens.list_tokens(db, actor)],
             [call_line(c) for c in api_reads.recent_calls(db, actor)],
-            guide_view(integration_guide.integration_guide(db, actor, base))))
+            guide_view(integration_guide.integration_guide(db, actor, base)) if with_guide else None))
         if found is None:
             return event
-        self.tokens, self.calls, self.guide = found
+        self.tokens, self.calls, guide = found
+        if guide is not None:
+            self.guide = guide
         self.loaded = True
         return None
 
     @rx.event
     async def on_load(self):
         self.new_token = ""
-        return await self._reload()
+        return await self._reload(with_guide=True)
 
     @rx.event
     async def create(self, form: dict):
