@@ -45,10 +45,7 @@ def make_engine(url: str) -> Engine:
     # instead of PostgreSQL refusing one ("too many clients"). No overflow: an overflow connection is
     # closed when it is given back, so under load every burst opened and closed PostgreSQL backends
     # (measured: a new backend process per few events, each a fork and an authentication).
-    # No pre-ping: it was a `SELECT 1` round trip before every unit of work. A connection PostgreSQL
-    # dropped (a restart) fails its first statement instead; SQLAlchemy then discards every connection of
-    # the pool and `unit_of_work.perform` runs the action again on a fresh one (see DISCONNECT_RETRIES).
-    return create_engine(url, pool_pre_ping=False, pool_size=_pool_setting("COPASS_DB_POOL_SIZE", 10),
+    return create_engine(url, pool_pre_ping=True, pool_size=_pool_setting("COPASS_DB_POOL_SIZE", 10),
                          max_overflow=_pool_setting("COPASS_DB_MAX_OVERFLOW", 0), pool_timeout=15)
 
 

@@ -34,7 +34,6 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     session = Session(engine or get_engine(), expire_on_commit=False)
     try:
         yield session
-        session.info[COMMITTING] = True
         session.commit()
     except BaseException:
         session.rollback()
@@ -56,11 +55,6 @@ class TracedRefusal(Exception):
         self.write_trace = write_trace
 
 
-COMMITTING = "committing"  # session.info key: the action ran to its end and its COMMIT was sent
-# A connection PostgreSQL dropped (a restart, a network cut) is found by its first statement, since the
-# pool does not ping before lending one: the action runs once more, on a fresh connection. Never when the
-# COMMIT itself failed: PostgreSQL may have applied it, and running the action again could apply it twice.
-DISCONNECT_RETRIES = 1
 BUSY = "Não foi possível concluir agora: o sistema está ocupado. Tente novamente em instantes."
 
 
@@ -69,13 +63,10 @@ def perform(action: Callable[[Session], T], *, engine: Engine | None = None, ret
 
     `retries`: a write that lost a race on a unique key (IntegrityError) rolls everything back
     and runs the whole action again, up to that many times; the action can tell with
-    `is_retry(db)`. A connection found dropped runs the action again once (DISCONNECT_RETRIES).
-    A lock timeout or a database that refuses connections becomes a Portuguese
+    `is_retry(db)`. A lock timeout or a database that refuses connections becomes a Portuguese
     "try again" message with nothing written. See the module's note on refusals that leave a trace.
     """
-    attempt, reconnects = 0, 0
-    while True:
-        db = None
+    for attempt in range(retries + 1):
         try:
             with unit_of_work(engine) as db:
                 db.info["attempt"] = attempt
@@ -85,17 +76,12 @@ def perform(action: Callable[[Session], T], *, engine: Engine | None = None, ret
                 if retries:
                     raise DomainError(BUSY) from None
                 raise
-            attempt += 1
         except OperationalError as error:
-            if (error.connection_invalidated and reconnects < DISCONNECT_RETRIES
-                    and not (db is not None and db.info.get(COMMITTING))):
-                reconnects += 1
-                logger.info("database connection lost, running the action again on a new one: %s", error)
-                continue
             logger.warning("database unavailable or busy: %s", error)
             raise DomainError(BUSY) from error
         except TracedRefusal as refusal:
             return _write_trace(refusal, engine)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def is_retry(db: Session) -> bool:

@@ -1,13 +1,10 @@
 """The caller owns the transaction: one user action, one commit, and refusals that leave a trace."""
 
-import os
-
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from copass_app.db import make_engine
 from copass_app.models import AuditLog, Operator
 from copass_app.services.errors import DomainError
 from copass_app.services.unit_of_work import BUSY, TracedRefusal, is_retry, perform
@@ -93,71 +90,3 @@ def test_a_database_that_refuses_connections_gets_a_portuguese_message(tmp_path)
     with pytest.raises(DomainError) as refused:
         perform(lambda s: write(s, "nunca"), engine=unreachable)
     assert refused.value.message == BUSY
-
-
-# ---- a connection PostgreSQL dropped (the pool lends connections without pinging them first) ----------
-
-needs_postgresql = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                                      reason="only PostgreSQL drops a backend (make test-pg)")
-
-
-def _backend_pid(db) -> int:
-    return db.execute(text("SELECT pg_backend_pid()")).scalar_one()
-
-
-def _terminate(engine, pid: int) -> None:
-    with engine.connect() as admin:  # a connection of its own, not the one being cut
-        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        admin.commit()
-
-
-@pytest.fixture
-def pg_engine(db):
-    pooled = make_engine(os.environ["TEST_DATABASE_URL"])
-    yield pooled
-    pooled.dispose()
-
-
-@needs_postgresql
-def test_a_connection_postgresql_dropped_is_replaced_and_the_action_done_once(pg_engine, engine):
-    dropped = perform(_backend_pid, engine=pg_engine)  # back in the pool, then cut as by a restart
-    _terminate(engine, dropped)
-    pids = []
-
-    def act(s):
-        pids.append(_backend_pid(s))
-        write(s, "gravado uma vez")
-
-    perform(act, engine=pg_engine)
-    assert audit_lines(engine) == ["gravado uma vez"]
-    assert len(pids) == 1 and pids[0] != dropped  # done on a new connection, the user never told
-
-
-@needs_postgresql
-def test_a_connection_that_keeps_dropping_gets_the_portuguese_message(pg_engine, engine):
-    runs = []
-
-    def cut_own_connection(s):
-        runs.append(1)
-        write(s, "nunca")
-        s.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
-
-    with pytest.raises(DomainError) as refused:
-        perform(cut_own_connection, engine=pg_engine)
-    assert refused.value.message == BUSY and len(runs) == 2 and audit_lines(engine) == []
-
-
-@needs_postgresql
-def test_a_connection_lost_at_the_commit_is_not_run_again(pg_engine, engine):
-    runs = []
-
-    def cut_before_commit(s):
-        runs.append(1)
-        write(s, "talvez gravado")
-        pid = _backend_pid(s)
-        event.listen(s, "before_commit", lambda session: _terminate(engine, pid), once=True)
-
-    with pytest.raises(DomainError) as refused:
-        perform(cut_before_commit, engine=pg_engine)
-    # The COMMIT may or may not have reached PostgreSQL: running the action again could apply it twice.
-    assert refused.value.message == BUSY and len(runs) == 1
