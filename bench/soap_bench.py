@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -25,6 +24,7 @@ from sqlmodel import select
 
 from bench.common import bench_provider, report
 from bench.live_portal import free_port
+from copass_app import clock
 from copass_app.models import BilledItem, Guide, GuideItem, GuideStatus, GuideType, Provider
 from copass_app.services import api_tokens, auth
 from copass_app.services.lot_export import lot_for_guides
@@ -213,7 +213,7 @@ def run(engine) -> bool:
         server.stop()
     ratio = statistics.median(soap) / statistics.median(rest)
     print(f"\nLotes de 100 guias SP/SADT, {LOT_RUNS} de cada, alternados, servidor granian de 1 worker em 127.0.0.1 "
-          f"({datetime.now():%H:%M}):")
+          f"({clock.local_now():%H:%M}):")
     print(f"  REST POST /api/tiss/lotes   mediana {statistics.median(rest):7.1f} ms")
     print(f"  SOAP tissLoteGuias          mediana {statistics.median(soap):7.1f} ms  ({ratio:.2f}× o REST)")
     load = os.getloadavg()[0]

@@ -25,12 +25,13 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import aiohttp
 
+from copass_app import clock
 from load.cpu import CpuWindow
 from load.provider import Account, Lot, Plan, Provider
 from load.stats import Stats, table
@@ -68,7 +69,7 @@ def _lots_for(codes: list[str], period_days: int) -> dict[str, list[Lot]]:
     from copass_app.services.lot_export import lot_for_guides
     from copass_app.services.unit_of_work import perform
 
-    before = date.today() - timedelta(days=period_days + 1)
+    before = clock.today() - timedelta(days=period_days + 1)
 
     def build(db):
         found: dict[str, list[Lot]] = {}

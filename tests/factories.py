@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from copass_app import clock
 from copass_app.models import (
     Beneficiary,
     Guide,
@@ -78,7 +79,7 @@ class Factory:
         items: list[tuple[str, str, str, Decimal, Decimal]] | None = None,
     ) -> Guide:
         n = self._next()
-        requested_on = requested_on or date.today() - timedelta(days=10)
+        requested_on = requested_on or clock.today() - timedelta(days=10)
         authorized = status in (GuideStatus.AUTORIZADO, GuideStatus.AUTORIZADO_PARCIALMENTE)
         items = items or [("22", "40301630", "Hemograma com contagem de plaquetas", Decimal("1"), Decimal("25.50"))]
         guide = Guide(
@@ -122,7 +123,7 @@ class Factory:
         """Many authorized guides with many items, inserted in bulk (for splitting, money and timing checks)."""
         from sqlalchemy import insert
 
-        requested_on = requested_on or date.today() - timedelta(days=10)
+        requested_on = requested_on or clock.today() - timedelta(days=10)
         performed_on = performed_on or requested_on + timedelta(days=1)
         beneficiary = beneficiary or self.beneficiary()
         guides = []
@@ -161,7 +162,7 @@ class Factory:
 
         n = self._next()
         batch = Batch(provider_id=provider.id, lot_number=lot_number or f"X{n}", protocol_number=f"TESTE{n:010d}",
-                      origin=BatchOrigin.XML, guide_type=guide_type, competence=date.today().strftime("%Y-%m"),
+                      origin=BatchOrigin.XML, guide_type=guide_type, competence=clock.today().strftime("%Y-%m"),
                       status=BatchStatus.RECEBIDO, created_by=created_by)
         self.db.add(batch)
         self.db.commit()

@@ -6,12 +6,12 @@ confirmation."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
+from copass_app import clock
 from copass_app.models import Beneficiary, Guide, Provider, TypedAttendance
 from tests.browser.conftest import login
 from tests.browser.test_a11y import blocking_violations
@@ -73,7 +73,7 @@ def test_a_consulta_typed_with_the_keyboard_shows_a_field_error_in_portuguese(pa
     expect(page.locator("#beneficiary-chosen")).to_contain_text(name)
 
     tab_to(page, "#att-performed_on")
-    page.keyboard.type(date.today().strftime("%d/%m/%Y"))
+    page.keyboard.type(clock.today().strftime("%d/%m/%Y"))
     tab_to(page, "#att-provider_guide_number")  # blank: the portal numbers it
     tab_to(page, "#att-consultation_type")
     page.keyboard.type("Primeira")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlmodel import Session, create_engine, select
 
+from copass_app import clock
 from copass_app.models import CatalogItem
 from tests.browser.conftest import login
 
@@ -50,7 +51,7 @@ def test_clinic_bills_on_the_web_then_reverses(page, live_app):
     login(page, base, "clinica")
     page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/faturamento")
-    today = date.today()
+    today = clock.today()
     page.fill("#period-start", (today - timedelta(days=40)).isoformat())
     page.fill("#period-end", today.isoformat())
     page.click("#faturar")

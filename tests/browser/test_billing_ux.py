@@ -4,11 +4,12 @@ lost or added twice without a question, and the page says why a button cannot be
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from copass_app import clock
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -18,7 +19,7 @@ def _open(page, base, days=40):
     login(page, base, "laboratorio")
     page.wait_for_url(re.compile(r"/painel$"))
     page.goto(f"{base}/faturamento")
-    today = date.today()
+    today = clock.today()
     page.fill("#period-start", (today - timedelta(days=days)).isoformat())
     page.fill("#period-end", today.isoformat())
     page.click("#faturar")
@@ -37,7 +38,7 @@ def test_walk_of_the_billing_page(page, live_app):
     # A refused date: said under the field at once; leaving the field shows the stored date again.
     field = _date_input(card)
     stored = field.input_value()
-    field.fill((date.today() + timedelta(days=3)).isoformat())
+    field.fill((clock.today() + timedelta(days=3)).isoformat())
     refusal = card.locator(".date-refusal")
     expect(refusal).to_contain_text("não pode ser futura")
     expect(refusal).to_contain_text("Vale a data gravada")
@@ -77,7 +78,7 @@ def test_walk_of_the_billing_page(page, live_app):
     expect(line.locator(".above-contract")).to_have_text(f"acima do valor contratado ({contracted.replace(' ', ' ')})")
 
     # "Faturar" another period with changes asks first; keeping the draft keeps them.
-    page.fill("#period-start", (date.today() - timedelta(days=10)).isoformat())
+    page.fill("#period-start", (clock.today() - timedelta(days=10)).isoformat())
     page.click("#faturar")
     expect(page.get_by_text("Descartar as alterações deste faturamento?")).to_be_visible()
     page.click("#discard-keep")

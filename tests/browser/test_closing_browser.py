@@ -6,7 +6,6 @@ them into a batch whose protocol PDF is downloaded and read back, and whose TISS
 from __future__ import annotations
 
 import re
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -15,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import exists
 from sqlmodel import Session, select
 
+from copass_app import clock
 from copass_app.models import Batch, BatchOrigin, BilledItem, Guide, GuideItem, Provider, TypedAttendance, User
 from copass_app.services import attendances as att
 from copass_app.services.auth import actor_for_user
@@ -32,7 +32,7 @@ CONFIRM_QUESTION = "Tem certeza que deseja continuar com o fechamento?"
 
 def _type_attendances(engine, count: int) -> list[str]:
     """`count` consultas typed for the hospital through the service (the form is test_attendances_browser's)."""
-    today = date.today()
+    today = clock.today()
 
     def type_them(db):
         user = db.exec(select(User).where(User.login == "hospital")).one()

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import redis
 from sqlalchemy import create_engine, text
 
 from bench.live_portal import free_port, live_portal
+from copass_app import clock
 from load.client import BILLING, GUIDES, LOGIN, SELECTION, Tab, form, has_event, touches
 from load.cluster import ensure_database
 from load.nginx import running_nginx
@@ -82,7 +83,7 @@ async def _scenario(url: str, accounts) -> dict:
     await _login(provider, accounts[0])
     await _login(other, accounts[1])  # a second websocket: round robin sends it to the other portal
     assert await provider.navigate("open_billing", "/faturamento") is not None
-    end = date.today()
+    end = clock.today()
     opened = await provider.act("period", [(f"{BILLING}.open_period", form(start=(end - timedelta(days=30)).isoformat(),
                                                                           end=end.isoformat(), competence=""))],
                                 done=touches(BILLING, "guides"))
@@ -133,7 +134,7 @@ def test_login_and_toggle_through_the_proxy_reach_both_portals(proxied):
     assert included is False  # the uncheck made through the proxy is stored
 
     # Every comeback: the filter typed before, the same rows, no trip to the login page.
-    since = (date.today() - timedelta(days=7)).isoformat()
+    since = (clock.today() - timedelta(days=7)).isoformat()
     assert seen["comebacks"] == [(since, True, False)] * 6
     # nginx spread the websockets (logged when they close) over both portals, the reconnecting tab's too.
     tab_sockets = proxy.upstreams_of(f"token={seen['client_token']}")

@@ -11,6 +11,7 @@ from lxml import etree
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from copass_app import clock
 from copass_app.api import api_app
 from copass_app.models import AuditLog
 from copass_app.services import api_reads, api_tokens, appeals, payments, statements
@@ -149,7 +150,7 @@ def test_the_payment_statement_as_json_and_xml(db, factory, client, lucas, other
     appeals.decide_appeal(db, staff, opened.id, decision="accept", accepted_value="4,50")
     b = analysed_batch(factory, db, who, staff)
     view = payments.register_payment(db, staff, who.provider.id, batch_ids=[a.id, b.id], appeal_ids=[opened.id],
-                                     paid_on=a.received_at.date())
+                                     paid_on=clock.brasilia_date(a.received_at))
     db.commit()
     listed = get(client, token, "/api/tiss/pagamentos").json()["pagamentos"]
     assert [(p["numero"], D(p["valor_liquido"])) for p in listed] == [(view.number, view.net)]

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from copass_app import clock
 from copass_app.models import BilledItem, GuideItem, GuideStatus, GuideType
 from copass_app.services.lot_export import lot_for_guides
 from copass_app.services.lot_rules import check_lot
@@ -110,7 +111,7 @@ def test_lot_number_already_used_is_refused(db, factory, clinic):
 
 
 def test_performed_date_outside_validity_is_refused(db, factory, clinic):
-    requested = date.today() - timedelta(days=120)
+    requested = clock.today() - timedelta(days=120)
     guide = factory.guide(clinic, requested_on=requested, performed_on=requested + timedelta(days=90))
     result = _check(db, clinic, [guide])
     assert _codes(result) == ["1321"]
@@ -118,7 +119,7 @@ def test_performed_date_outside_validity_is_refused(db, factory, clinic):
 
 
 def test_performed_before_authorization_is_refused(db, factory, clinic):
-    requested = date.today() - timedelta(days=20)
+    requested = clock.today() - timedelta(days=20)
     guide = factory.guide(clinic, requested_on=requested, performed_on=requested - timedelta(days=2))
     result = _check(db, clinic, [guide])
     assert _codes(result) == ["1840"]
@@ -126,7 +127,6 @@ def test_performed_before_authorization_is_refused(db, factory, clinic):
 
 def test_today_is_the_brasilia_date_at_22_30(db, factory, clinic):
     """At 22:30 in Brasília the UTC date (and a UTC server's) is already tomorrow: tomorrow is still the future."""
-    from copass_app import clock
 
     with clock.frozen(datetime(2026, 3, 10, 22, 30)):
         tomorrow = factory.guide(clinic, requested_on=date(2026, 3, 1), performed_on=date(2026, 3, 11))
