@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import aiohttp
 
+from copass_app import clock
 from load.client import BILLING, GUIDES, LOGIN, SELECTION, Tab, any_of, form, has_event, touches
 from load.stats import Stats
 
@@ -46,7 +47,7 @@ class Plan:
     base_url: str
     interval: float  # seconds between two actions of one provider
     period_days: int = 20  # Faturamento opens the last `period_days` days
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)  # Brasília's date, as the portal's
     stop_at: float = float("inf")  # monotonic time the providers stop at (set once the run knows it)
     # How many providers may be opening their tab and logging in at once: a password check (argon2) is
     # meant to cost CPU, so a crowd logging in together measures the hasher, not the portal.
