@@ -38,6 +38,7 @@ ON_LOAD = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"
 SESSION_TOKEN_VAR = f"{AUTH}.session_token_rx_state_"
 NAMESPACE = "/_event"
 ANSWER_TIMEOUT = 15.0  # seconds without the awaited answer: the action failed ("sem resposta")
+CLOSE_TIMEOUT = 5.0  # seconds a closing tab waits for the server to hear it, then drops the connection
 
 
 def var(name: str) -> str:
@@ -132,7 +133,7 @@ class Tab:
         if self._reconnecting is not None:
             self._reconnecting.cancel()
         try:
-            await self.sio.disconnect()
+            await asyncio.wait_for(self.sio.disconnect(), CLOSE_TIMEOUT)
         except Exception as error:  # counted in the run's figures, as a failed reconnect attempt's is
             self.stats.event("socket", f"fechamento falhou ({type(error).__name__})")
 

@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 import aiohttp
 
 from copass_app import clock
+from load.client import ANSWER_TIMEOUT, CLOSE_TIMEOUT
 from load.cpu import CpuWindow
 from load.provider import Account, Lot, Plan, Provider
 from load.stats import Stats, table
@@ -112,39 +113,54 @@ async def run_stages(base_url: str, accounts: list[Account], stages: list[Stage]
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as http:
         providers: list[Provider] = []
         tasks: list[asyncio.Task] = []
-        for index, stage in enumerate(stages):
+        try:
+            for index, stage in enumerate(stages):
+                stats.counting = False
+                ramp_started = time.monotonic()
+                for account in accounts[len(providers):stage.sessions]:
+                    provider = Provider(account, plan, stats, http, random.Random(rng.random()))
+                    providers.append(provider)
+                    tasks.append(asyncio.create_task(provider.run()))
+                while (sum(p.logged_in for p in providers) < len(providers)
+                       and time.monotonic() - ramp_started < max_ramp):
+                    await asyncio.sleep(0.5)
+                ramp = time.monotonic() - ramp_started
+                stats.reset()
+                stats.counting = True
+                started = time.monotonic()
+                last = index == len(stages) - 1
+                fault = asyncio.create_task(during()) if last and during is not None else None
+                before = _socket_counts(providers)
+                cpu = CpuWindow()
+                cpu.start()
+                await asyncio.sleep(stage.seconds)
+                cores = cpu.cores(workers())
+                if fault is not None:
+                    await fault
+                elapsed = time.monotonic() - started
+                summaries.append(summarize(stats, elapsed, providers, before=before, sessions=len(providers),
+                                           ramp_s=round(ramp, 1), interval_s=interval, seconds=stage.seconds,
+                                           cpu_cores=cores))
+                print(f"carga: {len(providers)} sessões medidas ({summaries[-1]['p95_ms']} ms p95, "
+                      f"{summaries[-1]['errors']} erros)", file=sys.stderr)
             stats.counting = False
-            ramp_started = time.monotonic()
-            for account in accounts[len(providers):stage.sessions]:
-                provider = Provider(account, plan, stats, http, random.Random(rng.random()))
-                providers.append(provider)
-                tasks.append(asyncio.create_task(provider.run()))
-            while (sum(p.logged_in for p in providers) < len(providers)
-                   and time.monotonic() - ramp_started < max_ramp):
-                await asyncio.sleep(0.5)
-            ramp = time.monotonic() - ramp_started
-            stats.reset()
-            stats.counting = True
-            started = time.monotonic()
-            last = index == len(stages) - 1
-            fault = asyncio.create_task(during()) if last and during is not None else None
-            before = _socket_counts(providers)
-            cpu = CpuWindow()
-            cpu.start()
-            await asyncio.sleep(stage.seconds)
-            cores = cpu.cores(workers())
-            if fault is not None:
-                await fault
-            elapsed = time.monotonic() - started
-            summaries.append(summarize(stats, elapsed, providers, before=before, sessions=len(providers),
-                                       ramp_s=round(ramp, 1), interval_s=interval, seconds=stage.seconds,
-                                       cpu_cores=cores))
-            print(f"carga: {len(providers)} sessões medidas ({summaries[-1]['p95_ms']} ms p95, "
-                  f"{summaries[-1]['errors']} erros)", file=sys.stderr)
-        stats.counting = False
-        plan.stop_at = time.monotonic()
-        await asyncio.gather(*tasks)
+        finally:  # the end of the last stage, or an interrupt (Ctrl-C cancels this task): no tab outlives the run
+            plan.stop_at = time.monotonic()
+            await _stop_providers(tasks)
     return summaries
+
+
+async def _stop_providers(tasks: list[asyncio.Task]) -> None:
+    """Each provider ends its current action (an answer comes within ANSWER_TIMEOUT) and closes its tab;
+    on an interrupt, or past that, it is cancelled and closes its tab at once (Tab.close: CLOSE_TIMEOUT)."""
+    if not tasks:
+        return
+    interrupted = asyncio.current_task().cancelling() > 0
+    _, pending = await asyncio.wait(tasks, timeout=0 if interrupted else ANSWER_TIMEOUT + CLOSE_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=CLOSE_TIMEOUT + 1)
 
 
 def _socket_counts(providers: list[Provider]) -> tuple[int, int, int]:
