@@ -13,14 +13,8 @@ from copass_app.components.forms import field_label
 from copass_app.components.shell import page_shell
 from copass_app.components.tables import actions_cell, data_table
 from copass_app.components.ui import pager, status_badge
-from copass_app.state.attendances import (
-    CONSULTA,
-    SP_SADT,
-    AttendanceLine,
-    AttendancesState,
-    ProcedureLine,
-    field_id,
-)
+from copass_app.state.attendance_rows import AttendanceLine, ProcedureLine
+from copass_app.state.attendances import CONSULTA, SP_SADT, AttendancesState, field_id
 from copass_app.tiss import domains
 from copass_app.vocabulary import (
     ACCIDENT_INDICATION,

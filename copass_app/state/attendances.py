@@ -9,21 +9,16 @@ per field, which the page shows under that field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 import reflex as rx
 
 from copass_app import clock, formatting
-from copass_app.dbtypes import to_money
 from copass_app.models import AttendanceStatus, GuideType
 from copass_app.services import attendances as att
-from copass_app.services import typed_input
-from copass_app.services.errors import DomainError
 from copass_app.services.unit_of_work import TracedRefusal
+from copass_app.state import attendance_rows as att_rows
 from copass_app.state.auth import call_service, record_id
 from copass_app.state.paging import PagedState, select_value
-from copass_app.vocabulary import GUIDE_TYPE
 
 CONSULTA, SP_SADT = str(GuideType.CONSULTA), str(GuideType.SP_SADT)
 GUIDE_TYPES = (CONSULTA, SP_SADT)
@@ -44,89 +39,6 @@ SEARCH_ID = "att-procedure-search"
 MAX_PROCEDURES = 99  # more lines than a guide of a small provider ever has; keeps a crafted event small
 
 
-@dataclass
-class AttendanceLine:
-    """One typed attendance in the competência's list."""
-
-    id: int = 0
-    number: str = ""
-    guide_type: str = ""
-    beneficiary: str = ""
-    card: str = ""
-    performed_on: str = ""
-    total: str = ""
-    status: str = ""  # ATTENDANCE_STATUS value
-    protocol: str = ""
-    editable: bool = False
-
-
-def attendance_line(row: att.AttendanceRow) -> AttendanceLine:
-    return AttendanceLine(
-        id=row.guide_id,
-        number=row.number,
-        guide_type=GUIDE_TYPE.label(row.guide_type),
-        beneficiary=row.beneficiary_name,
-        card=row.card_number,
-        performed_on=formatting.date_br(row.performed_on) if row.performed_on else "—",
-        total=formatting.money(row.total),
-        status=str(row.status),
-        protocol=row.protocol_number or "",
-        editable=str(row.status) == str(AttendanceStatus.DIGITADO),
-    )
-
-
-@dataclass
-class ProcedureLine:
-    """A procedure of the form, as typed (the service reads quantity and value)."""
-
-    code: str = ""
-    description: str = ""
-    quantity: str = "1"
-    unit_value: str = ""  # "" = the contracted price
-    contracted: str = ""  # the contracted price shown beside it
-    total: str = ""
-
-
-@dataclass
-class ProcedureHitLine:
-    code: str = ""
-    name: str = ""
-    price: str = ""  # R$ 150,00, or "sem preço contratado"
-    price_typed: str = ""  # 150,00 as a provider types it
-
-
-def procedure_hit_line(hit: att.ProcedureHit) -> ProcedureHitLine:
-    if hit.price is None:
-        return ProcedureHitLine(hit.code, hit.name, "sem preço contratado", "")
-    price = formatting.money(hit.price)
-    return ProcedureHitLine(hit.code, hit.name, price, price.replace("R$", "").strip())
-
-
-@dataclass
-class BeneficiaryHitLine:
-    card: str = ""
-    name: str = ""
-    birth: str = ""
-
-
-def beneficiary_hit_line(hit: att.BeneficiaryHit) -> BeneficiaryHitLine:
-    return BeneficiaryHitLine(hit.card_number, hit.name, formatting.date_br(hit.birth_date) if hit.birth_date else "")
-
-
-@dataclass
-class FindingLine:
-    """What the automatic critique would propose as a glosa, shown while typing."""
-
-    label: str = ""
-    code: str = ""  # TISS table 38
-    message: str = ""
-    value: str = ""
-
-
-def finding_line(finding: att.FindingView) -> FindingLine:
-    return FindingLine(finding.rule_label, finding.reason_code, finding.message, formatting.money(finding.value))
-
-
 @dataclass(frozen=True)
 class _Invalid:
     """The form refused: the service's message per field (nothing was written)."""
@@ -134,26 +46,8 @@ class _Invalid:
     fields: dict[str, str]
 
 
-def _line_total(quantity: str, unit_value: str, contracted: str) -> str:
-    """Quantity × value as the page shows it while typing ("" when either is not readable yet)."""
-    try:
-        amount = typed_input.parse_quantity(quantity or "1")
-        value = typed_input.parse_money(unit_value or contracted)
-    except DomainError:
-        return ""
-    return formatting.money(to_money(amount * value))
-
-
-def _typed_money(value: Decimal | None) -> str:
-    return formatting.money(value).replace("R$", "").strip() if value is not None else ""
-
-
-def _typed_quantity(value: object) -> str:
-    return formatting.quantity(value) if isinstance(value, Decimal) else str(value or "1")
-
-
 class AttendancesState(PagedState, rx.State):
-    rows: list[AttendanceLine] = []
+    rows: list[att_rows.AttendanceLine] = []
     competence: str = ""  # YYYY-MM, as the month input wants it
 
     editing_id: int = 0  # 0: a new attendance
@@ -163,16 +57,16 @@ class AttendancesState(PagedState, rx.State):
     form_version: int = 0  # the fields are uncontrolled: a new version remounts them with the form's values
     search_version: int = 0  # the same for the procedure search and the procedure lines alone
     errors: dict[str, str] = {}
-    findings: list[FindingLine] = []
+    findings: list[att_rows.FindingLine] = []
     checked: bool = False  # the critique ran on what is typed now (findings, or none)
-    lines: list[ProcedureLine] = []
+    lines: list[att_rows.ProcedureLine] = []
 
     beneficiary_label: str = ""  # the chosen beneficiary: "Nome · carteira"
-    beneficiary_hits: list[BeneficiaryHitLine] = []
+    beneficiary_hits: list[att_rows.BeneficiaryHitLine] = []
     beneficiary_searched: bool = False
     selected_beneficiary: int = -1
 
-    procedure_hits: list[ProcedureHitLine] = []
+    procedure_hits: list[att_rows.ProcedureHitLine] = []
     procedure_searched: bool = False
     selected_hit: int = -1
     quantity: str = "1"
@@ -185,7 +79,7 @@ class AttendancesState(PagedState, rx.State):
     async def _reload(self):
         competence, page = self.competence, self.page
         return await self._show_page(
-            lambda db, actor: att.list_attendances(db, actor, competence, page=page), attendance_line)
+            lambda db, actor: att.list_attendances(db, actor, competence, page=page), att_rows.attendance_line)
 
     @rx.event
     async def on_load(self):
@@ -268,7 +162,7 @@ class AttendancesState(PagedState, rx.State):
 
         def preview(db, actor):
             try:
-                return [finding_line(f) for f in att.preview_findings(db, actor, data)]
+                return [att_rows.finding_line(f) for f in att.preview_findings(db, actor, data)]
             except att.AttendanceInvalid as invalid:
                 fields = dict(invalid.fields)
                 raise TracedRefusal(lambda _db: _Invalid(fields)) from None
@@ -355,7 +249,7 @@ class AttendancesState(PagedState, rx.State):
         self._new_form(str(view.guide_type), keep_professional=False)
         form = {
             "card_number": data.card_number,
-            "performed_on": _date_typed(data.performed_on),
+            "performed_on": att_rows.date_typed(data.performed_on),
             "provider_guide_number": data.provider_guide_number or view.number,
             "accident_indication": data.accident_indication,
             "care_regime": data.care_regime,
@@ -363,7 +257,7 @@ class AttendancesState(PagedState, rx.State):
             "consultation_type": data.consultation_type,
             "care_character": data.care_character,
             "care_type": data.care_type,
-            "requested_on": _date_typed(data.requested_on),
+            "requested_on": att_rows.date_typed(data.requested_on),
             "clinical_indication": data.clinical_indication,
         }
         for prefix, person in (("professional", data.professional), ("requester", data.requester)):
@@ -375,13 +269,13 @@ class AttendancesState(PagedState, rx.State):
         for procedure in data.procedures:
             item = described.get(procedure.code)
             unit = str(procedure.unit_value or "")
-            self.lines.append(ProcedureLine(
+            self.lines.append(att_rows.ProcedureLine(
                 code=procedure.code, description=item.description if item else "",
-                quantity=_typed_quantity(procedure.quantity), unit_value=unit,
+                quantity=att_rows.typed_quantity(procedure.quantity), unit_value=unit,
                 contracted="", total=formatting.money(item.total) if item else ""))
         self.beneficiary_label = f"{view.beneficiary_name} · carteira {view.card_number}"
         self.editing_id, self.editing_number = view.guide_id, view.number
-        self.findings = [finding_line(f) for f in view.findings]
+        self.findings = [att_rows.finding_line(f) for f in view.findings]
         self.checked = True
         self._touched = set(self.form)
         self.saved_message = ""
@@ -411,7 +305,7 @@ class AttendancesState(PagedState, rx.State):
             self.beneficiary_hits, self.beneficiary_searched, self.selected_beneficiary = [], False, -1
             return None
         hits, event = await call_service(
-            self, lambda db, actor: [beneficiary_hit_line(h) for h in att.find_beneficiaries(db, actor, term)],
+            self, lambda db, actor: [att_rows.beneficiary_hit_line(h) for h in att.find_beneficiaries(db, actor, term)],
             cached_session=True)
         if hits is None:
             return event
@@ -449,7 +343,7 @@ class AttendancesState(PagedState, rx.State):
             self.procedure_hits, self.procedure_searched, self.selected_hit = [], False, -1
             return None
         hits, event = await call_service(
-            self, lambda db, actor: [procedure_hit_line(h) for h in att.search_procedures(db, actor, term)],
+            self, lambda db, actor: [att_rows.procedure_hit_line(h) for h in att.search_procedures(db, actor, term)],
             cached_session=True)
         if hits is None:
             return event
@@ -497,10 +391,10 @@ class AttendancesState(PagedState, rx.State):
             return rx.toast.error("Procedimentos demais numa só guia.")
         hit = self.procedure_hits[self.selected_hit]
         quantity, unit_value = self.quantity.strip() or "1", self.unit_value.strip()
-        self.lines.append(ProcedureLine(
+        self.lines.append(att_rows.ProcedureLine(
             code=hit.code, description=hit.name, quantity=quantity,
             unit_value="" if unit_value == hit.price_typed else unit_value,  # the contracted price: the service's
-            contracted=hit.price_typed, total=_line_total(quantity, unit_value, hit.price_typed)))
+            contracted=hit.price_typed, total=att_rows.line_total(quantity, unit_value, hit.price_typed)))
         self.procedure_hits, self.procedure_searched, self.selected_hit = [], False, -1
         self.quantity, self.unit_value = "1", ""
         self.errors.pop("procedures", None)
@@ -514,7 +408,7 @@ class AttendancesState(PagedState, rx.State):
             return None
         line = self.lines[index]
         setattr(line, field, str(value)[:20].strip())
-        line.total = _line_total(line.quantity, line.unit_value, line.contracted)
+        line.total = att_rows.line_total(line.quantity, line.unit_value, line.contracted)
         self.lines[index] = line
         return await self.check()
 
@@ -530,13 +424,6 @@ class AttendancesState(PagedState, rx.State):
 
 def _was_touched(field: str, touched: set[str]) -> bool:
     return field in touched or any(field.startswith(prefix) for prefix in touched if prefix.endswith("."))
-
-
-def _date_typed(value: object) -> str:
-    """A stored date as the provider types it (DD/MM/AAAA)."""
-    if isinstance(value, date):
-        return formatting.date_br(value)
-    return str(value or "")
 
 
 def field_id(name: str) -> str:
