@@ -119,8 +119,3 @@ for route in routes.ROUTES:
 # worker: out of the collector's reach, a full collection scans only what events create. Measured under
 # load before: full collections of ~200,000 objects every minute or so, each pausing the worker ~150 ms.
 gc.freeze()
-# Young collections every 20,000 new objects, not Python's 700: an event allocates thousands (ORM rows,
-# pickled states), and the default scanned them many times over. Measured on `make bench` (guides and
-# billing): 3.7 s of 45 s of CPU went to the collector, 0.4 s with these thresholds.
-GC_THRESHOLDS = (20_000, 50, 100)
-gc.set_threshold(*GC_THRESHOLDS)
