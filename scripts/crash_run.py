@@ -429,9 +429,11 @@ CHECKS: list[tuple[str, str]] = [
     ("lote sem auditoria de criação", "SELECT b.id FROM batch b WHERE (SELECT count(*) FROM audit_log a "
      "WHERE a.action = 'batch.create' AND a.entity = 'batch' AND a.entity_id = CAST(b.id AS TEXT)) <> 1"),
     ("estorno sem exatamente uma auditoria", "SELECT b.id FROM batch b WHERE (SELECT count(*) FROM audit_log a "
-     "WHERE a.action = 'batch.reverse' AND a.entity_id = CAST(b.id AS TEXT)) <> (b.status = '9')"),
+     "WHERE a.action = 'batch.reverse' AND a.entity_id = CAST(b.id AS TEXT)) "
+     "<> CASE WHEN b.status = '9' THEN 1 ELSE 0 END"),
     ("análise sem exatamente uma auditoria", "SELECT b.id FROM batch b WHERE (SELECT count(*) FROM audit_log a "
-     "WHERE a.action = 'batch.start_analysis' AND a.entity_id = CAST(b.id AS TEXT)) <> (b.processed_at IS NOT NULL)"),
+     "WHERE a.action = 'batch.start_analysis' AND a.entity_id = CAST(b.id AS TEXT)) "
+     "<> CASE WHEN b.processed_at IS NOT NULL THEN 1 ELSE 0 END"),
     ("envio sem auditoria", "SELECT u.id FROM upload_record u WHERE (SELECT count(*) FROM audit_log a "
      "WHERE a.entity = 'upload_record' AND a.entity_id = CAST(u.id AS TEXT) "
      "AND a.action = CASE WHEN u.accepted THEN 'xml.accept' ELSE 'xml.refuse' END) <> 1"),
@@ -459,7 +461,7 @@ CHECKS: list[tuple[str, str]] = [
      "WHERE g.batch_id = b.id AND i.approved_value IS NULL)"),
     ("conclusão de análise sem exatamente uma auditoria", "SELECT b.id FROM batch b WHERE "
      "(SELECT count(*) FROM audit_log a WHERE a.action IN ('batch.release_payment', 'batch.close_without_payment') "
-     "AND a.entity_id = CAST(b.id AS TEXT)) <> (b.status IN ('3', '4', '6'))"),
+     "AND a.entity_id = CAST(b.id AS TEXT)) <> CASE WHEN b.status IN ('3', '4', '6') THEN 1 ELSE 0 END"),
     ("rascunho com mais de um dono", "SELECT user_id FROM billing_draft GROUP BY user_id HAVING count(*) > 1"),
     ("item adicionado fora das guias do rascunho", "SELECT x.id FROM draft_extra_item x WHERE NOT EXISTS "
      "(SELECT 1 FROM draft_guide d WHERE d.draft_id = x.draft_id AND d.guide_id = x.guide_id)"),

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, select
 
 from copass_app import clock
@@ -188,3 +188,34 @@ def test_a_second_seed_changes_nothing(demo):
     assert not again.created
     assert counts == {model.__name__: demo.exec(select(func.count()).select_from(model)).one()
                       for model in (Batch, Glosa, Appeal, Payment, AuditLog)}
+
+
+def _offenders(db, check_name: str) -> list:
+    from load.faults import crash_checks
+
+    [query] = [query for name, query in crash_checks() if name == check_name]
+    return db.execute(text(query)).all()
+
+
+def test_the_crash_harness_checks_run_on_this_database_and_find_nothing_in_the_demo(demo):
+    """The consistency queries of the crash harness and of the fault runs (load/faults.py) are plain SQL:
+    the same text on SQLite and PostgreSQL (one of them once compared a truth value with a count, which
+    PostgreSQL refuses), and six months of batches in every state satisfy all of them."""
+    from load.faults import crash_checks
+
+    checks = crash_checks()
+    assert len(checks) > 20
+    for name, query in checks:
+        assert demo.execute(text(query)).all() == [], name
+
+
+def test_the_checks_find_a_paid_batch_without_its_date_and_a_reversal_without_its_audit(demo):
+    paid = demo.exec(select(Batch).where(Batch.status == BatchStatus.PAGO)).first()
+    reversed_ = demo.exec(select(Batch).where(Batch.status == BatchStatus.CANCELADO,
+                                            Batch.reversed_at.is_not(None))).first()
+    demo.execute(update(Batch).where(Batch.id == paid.id).values(paid_at=None))
+    demo.execute(delete(AuditLog).where(AuditLog.action == "batch.reverse",
+                                        AuditLog.entity_id == str(reversed_.id)))
+    paid_check = "lote pago sem exatamente um pagamento (ou pagamento de lote não pago)"
+    assert [row[0] for row in _offenders(demo, paid_check)] == [paid.id]
+    assert [row[0] for row in _offenders(demo, "estorno sem exatamente uma auditoria")] == [reversed_.id]
