@@ -202,9 +202,10 @@ class BillingState(DraftPreviewMixin, rx.State):
     async def confirm(self):
         confirmed, event = await self._act(
             lambda db, actor: [confirmed_line(b) for b in billing.confirm_draft(db, actor)],
-            retries=billing.CONFIRM_RETRIES)
+            show=False, retries=billing.CONFIRM_RETRIES)
         if confirmed is None:
             return event
+        await self._apply(_Shown())  # the confirmation removed the draft: no page of it left to read
         self.confirmed = confirmed
         return rx.toast.success(f"{len(confirmed)} lote(s) enviado(s) para a operadora.")
 

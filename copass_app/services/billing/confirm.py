@@ -60,7 +60,7 @@ def confirm_draft(db: Session, actor: Actor, *, now: datetime | None = None) -> 
         if is_retry(db):  # the same draft confirmed at once in another tab: the winner removed it
             raise DomainError(f"Estas guias já foram faturadas em outro lote. {REFRESH}", codes.DUPLICATE_BILLING)
         raise DomainError(NO_DRAFT)
-    guides = _load_chosen(db, draft)
+    guides = _with_details(db, draft.provider_id, _load_chosen(db, draft))
     confirmed = [
         _write_batch(db, actor, draft, guide_type, chunk, now) for guide_type, chunk in _plan_batches(guides)
     ]
@@ -157,12 +157,16 @@ def _plan_batches(guides: list[GuideToBill]) -> list[tuple[GuideType, list[Guide
 
 def _with_details(db: Session, provider_id: int, guides: list[GuideToBill]) -> list[GuideToBill]:
     """Each guide with the TISS element it is billed with (batch_guide_detail, source PORTAL): the portal's
-    own guide data, and its documented defaults for the clinical fields it does not keep (lot_export)."""
+    own guide data, and its documented defaults for the clinical fields it does not keep (lot_export).
+    All the chosen guides at once, before they are split into batches: the provider, the operator and the
+    guides are read once per confirmation, not once per batch."""
     provider = db.get(Provider, provider_id)
     operator = db.get(Operator, provider.operator_id)
-    rows = {guide.id: (guide, card) for guide, card in db.exec(
-        select(Guide, Beneficiary.card_number).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
-        .where(Guide.id.in_([g.guide_id for g in guides])))}
+    rows = {}
+    for chunk in in_chunks([g.guide_id for g in guides]):
+        rows.update((guide.id, (guide, card)) for guide, card in db.exec(
+            select(Guide, Beneficiary.card_number).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+            .where(Guide.id.in_(chunk))))
     with_details = []
     for g in guides:
         try:
@@ -176,7 +180,6 @@ def _with_details(db: Session, provider_id: int, guides: list[GuideToBill]) -> l
 def _write_batch(
     db: Session, actor: Actor, draft: BillingDraft, guide_type: GuideType, guides: list[GuideToBill], now: datetime
 ) -> ConfirmedBatch:
-    guides = _with_details(db, draft.provider_id, guides)
     batch = write_batch(db, actor, draft.provider_id, origin=BatchOrigin.WEB, guide_type=guide_type,
                         competence=draft.competence, guides=guides, now=now)
     return ConfirmedBatch(batch_id=batch.id, protocol_number=batch.protocol_number, lot_number=batch.lot_number,
