@@ -85,3 +85,33 @@ def test_confirming_shows_the_protocols_and_ends_the_draft(factory, login):
     assert [(line.guides, line.total) for line in tab.confirmed] == [(1, "R$ 25,50")]
     assert len(tab.confirmed[0].protocol) == 12
     assert not tab.has_draft
+
+
+
+def test_none_then_all_moves_every_check_and_the_totals_and_the_database_keeps_them(factory, login):
+    provider = factory.provider(name="Clínica B")
+    today = clock.today()
+    guides = [factory.guide(provider, requested_on=today - timedelta(days=5 + n),
+                            performed_on=today - timedelta(days=4 + n), items=[EXAM]) for n in range(3)]
+    tab = browser_tab(DraftSelectionState, login(provider))
+    period = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat(), "competence": ""}
+    assert asyncio.run(tab.open_period(period)) is None
+    asyncio.run(tab.toggle_guide(guides[0].id, False))  # an exception of one card, cleared by "Nenhuma"
+    cards = [card.id for card in tab.guides]
+    assert sorted(cards) == sorted(g.id for g in guides)
+
+    assert asyncio.run(tab.select_all(False)) is None
+    assert tab.included == dict.fromkeys((str(i) for i in cards), False)
+    assert (tab.summary.guides, tab.summary.item_count, tab.summary.value) == (0, 0, "R$ 0,00")
+    assert [card.id for card in tab.guides] == cards  # the same cards: only their checks moved
+    asyncio.run(tab.on_load())  # what the database keeps
+    assert set(tab.included.values()) == {False} and tab.summary.guides == 0
+
+    assert asyncio.run(tab.select_all(True)) is None
+    assert tab.included == dict.fromkeys((str(i) for i in cards), True)
+    assert (tab.summary.guides, tab.summary.item_count, tab.summary.value) == (3, 3, "R$ 76,50")
+    asyncio.run(tab.on_load())
+    assert set(tab.included.values()) == {True} and tab.summary.value == "R$ 76,50"
+    # The toggle after "Selecionar todas" moves the totals from the new ones.
+    asyncio.run(tab.toggle_guide(guides[1].id, False))
+    assert (tab.summary.guides, tab.summary.value) == (2, "R$ 51,00")
