@@ -197,14 +197,11 @@ class BillingState(DraftPreviewMixin, rx.State):
     async def select_all(self, included: bool):
         included = bool(included)
         summary, event = await self._act(lambda db, actor: billing.set_all_included(db, actor, included), show=False)
-        if event is not None:
-            return event
-        # Every guide of the draft now follows the choice (the per-guide exceptions are cleared): the page keeps
-        # its cards and moves their checks and the totals, as a click on one card does, without reading them again.
-        selection = await self.get_state(DraftSelectionState)
-        selection.included = dict.fromkeys(selection.included, included)
-        selection._set_summary(summary)
-        return None
+        if event is None:  # every guide follows the choice: the cards stay, their checks and totals move (no re-read)
+            selection = await self.get_state(DraftSelectionState)
+            selection.included = dict.fromkeys(selection.included, included)
+            selection._set_summary(summary)
+        return event
 
     # ---- confirm / cancel -----------------------------------------------------------------
     @rx.event
